@@ -1,0 +1,21 @@
+from actormaker.common.schemas.base import Command, Message, utcnow
+from actormaker.common.schemas.events import (
+    ITEM_STATUS_BY_EVENT,
+    Event,
+    EventType,
+    ItemStatus,
+    JobCounts,
+    JobStatus,
+)
+
+__all__ = (
+    "ITEM_STATUS_BY_EVENT",
+    "Command",
+    "Event",
+    "EventType",
+    "ItemStatus",
+    "JobCounts",
+    "JobStatus",
+    "Message",
+    "utcnow",
+)

@@ -1,0 +1,38 @@
+"""Settings every service shares. Service-specific settings live in each service's settings.py."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
+
+SETTINGS_CONFIG = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+
+
+class CommonSettings(BaseSettings):
+    """Connection, storage and logging settings read from the environment (or `.env`)."""
+
+    model_config = SETTINGS_CONFIG
+
+    environment: Literal["local", "test", "production"] = "local"
+
+    nats_url: str = DEFAULT_NATS_URL
+    nats_connect_timeout: float = 10.0
+    events_max_age_s: float = 7 * 24 * 3600
+    commands_max_age_s: float = 7 * 24 * 3600
+    commands_duplicate_window_s: float = 300.0
+    stream_replicas: int = 1
+
+    storage: Literal["local", "s3"] = "local"
+    data_dir: Path = Path("var/data")
+    workspace_bucket: str = "actormaker-workspace"
+
+    s3_endpoint_url: str | None = None
+    aws_region: str = "us-east-1"
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
