@@ -33,7 +33,7 @@ async def events_until(
     job_id: UUID,
     done: Callable[[list[Event]], bool],
     *,
-    timeout: float = 15.0,
+    within: float = 15.0,
 ) -> list[Event]:
     """Every event of a job from the start, until `done(events)` holds."""
     seen: list[Event] = []
@@ -47,10 +47,10 @@ async def events_until(
         raise AssertionError("unreachable")
 
     try:
-        return await asyncio.wait_for(read(), timeout)
+        return await asyncio.wait_for(read(), within)
     except TimeoutError:
         kinds = [f"{e.type}#{e.attempt}" for e in seen]
-        raise AssertionError(f"condition not met within {timeout} s; saw {kinds}") from None
+        raise AssertionError(f"condition not met within {within} s; saw {kinds}") from None
 
 
 def has(event_type: EventType, count: int = 1) -> Callable[[list[Event]], bool]:
@@ -62,5 +62,3 @@ def final(events: list[Event]) -> bool:
         e.type in (EventType.ITEM_SUCCEEDED, EventType.ITEM_FAILED, EventType.ITEM_CANCELLED)
         for e in events
     )
-
-

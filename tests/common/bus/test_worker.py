@@ -1,4 +1,4 @@
-"""The worker runtime against a real nats-server: outcomes, retries, redelivery, cancel, shutdown."""
+"""The worker runtime on a real nats-server: outcomes, retries, redelivery, cancel, shutdown."""
 
 import asyncio
 import time

@@ -70,13 +70,13 @@ class ManagedProcess:
         assert self._process is not None
         return await self._process.wait()
 
-    async def stop(self, timeout: float = 10.0) -> None:
-        """Ask the process to stop (SIGTERM), killing it if it does not within `timeout`."""
+    async def stop(self, grace: float = 10.0) -> None:
+        """Ask the process to stop (SIGTERM), killing it if it has not within `grace` s."""
         if not self.running:
             return
         self._signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(self.wait(), timeout)
+            await asyncio.wait_for(self.wait(), grace)
         except TimeoutError:
             await self.kill()
         await self._finish_pump()

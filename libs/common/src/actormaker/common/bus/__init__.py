@@ -1,9 +1,11 @@
 from actormaker.common.bus.client import Bus, BusUnavailable
+from actormaker.common.bus.consumer import BatchConsumer, bind_durable, fetch_batch
 from actormaker.common.bus.context import ItemContext
 from actormaker.common.bus.replay import Idle, StoredEvent, follow_events
 from actormaker.common.bus.worker import DeliveryPolicy, Handler, Worker
 
 __all__ = (
+    "BatchConsumer",
     "Bus",
     "BusUnavailable",
     "DeliveryPolicy",
@@ -12,5 +14,7 @@ __all__ = (
     "ItemContext",
     "StoredEvent",
     "Worker",
+    "bind_durable",
+    "fetch_batch",
     "follow_events",
 )

@@ -14,15 +14,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import nats.errors
-import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from actormaker.common.bus.client import Bus, BusUnavailable
+from actormaker.common.bus.consumer import PullSubscription, bind_durable, fetch_batch
 from actormaker.common.bus.context import ItemContext
 from actormaker.common.errors import (
     InvalidInput,
@@ -31,7 +30,7 @@ from actormaker.common.errors import (
     TransientError,
     WorkCancelled,
 )
-from actormaker.common.schemas import Command, EventType
+from actormaker.common.schemas import Command, CommandAddress, EventType
 from actormaker.common.subjects import COMMANDS_STREAM, service_commands
 
 log = logging.getLogger(__name__)
@@ -56,17 +55,6 @@ class DeliveryPolicy:
     @property
     def heartbeat_interval(self) -> float:
         return self.ack_wait / 3
-
-
-class _CommandHeader(BaseModel):
-    """The fields every command has, enough to report on a command that will not parse."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    job_id: UUID
-    item_id: UUID
-    item_key: str
-    group: str | None = None
 
 
 class Worker:
@@ -105,7 +93,7 @@ class Worker:
         if self._loop_task is not None:
             await self._loop_task
 
-    async def _subscribe(self) -> Any:
+    async def _subscribe(self) -> PullSubscription:
         config = ConsumerConfig(
             name=self.service,
             durable_name=self.service,
@@ -116,17 +104,16 @@ class Worker:
             max_deliver=self.policy.max_deliver,
             max_ack_pending=1000,
         )
-        await self.bus.js.add_consumer(COMMANDS_STREAM, config)
-        return await self.bus.js.pull_subscribe_bind(self.service, stream=COMMANDS_STREAM)
+        return await bind_durable(self.bus.js, COMMANDS_STREAM, config)
 
-    async def _pull(self, subscription: Any) -> None:
+    async def _pull(self, subscription: PullSubscription) -> None:
         try:
             while not self._stopping.is_set():
                 free = self.concurrency - len(self._in_flight)
                 if free == 0:
                     await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                for msg in await self._fetch(subscription, free):
+                for msg in await fetch_batch(subscription, free, self._fetch_timeout):
                     task = asyncio.create_task(self._process(msg))
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
@@ -134,17 +121,6 @@ class Worker:
             await self._drain_in_flight()
             with contextlib.suppress(nats.errors.Error):
                 await subscription.unsubscribe()
-
-    async def _fetch(self, subscription: Any, batch: int) -> list[Msg]:
-        try:
-            return await subscription.fetch(batch, timeout=self._fetch_timeout)
-        except (nats.errors.TimeoutError, TimeoutError):
-            return []
-        except (nats.errors.Error, nats.js.errors.Error) as error:
-            # The connection is down or being re-established; the fetch loop is the recovery.
-            log.warning("fetch failed", extra={"service": self.service, "error": repr(error)})
-            await asyncio.sleep(0.5)
-            return []
 
     async def _drain_in_flight(self) -> None:
         if not self._in_flight:
@@ -185,7 +161,7 @@ class Worker:
     async def _reject(self, msg: Msg, reason: str) -> None:
         log.error("unusable command", extra={"subject": msg.subject, "reason": reason})
         try:
-            header = _CommandHeader.model_validate_json(msg.data)
+            header = CommandAddress.model_validate_json(msg.data)
         except ValidationError:
             await msg.term()
             return

@@ -1,0 +1,76 @@
+"""Request dependencies, each written once as an Annotated alias."""
+
+import hmac
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from actormaker.common.bus import Bus
+from actormaker.gateway.errors import Unauthorized
+from actormaker.gateway.jobs import load_job
+from actormaker.gateway.models import Job
+from actormaker.gateway.settings import GatewaySettings
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the lifespan builds once and every request shares."""
+
+    settings: GatewaySettings
+    bus: Bus
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_bus(services: ServicesDep) -> Bus:
+    return services.bus
+
+
+def get_settings(services: ServicesDep) -> GatewaySettings:
+    return services.settings
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with services.sessions() as session:
+        yield session
+
+
+BusDep = Annotated[Bus, Depends(get_bus)]
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_job(job_id: UUID, session: SessionDep) -> Job:
+    return await load_job(session, job_id)
+
+
+JobDep = Annotated[Job, Depends(get_job)]
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+]
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
+
+
+def require_api_key(
+    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """When API_KEY is set, every /api request must carry `Authorization: Bearer <key>`."""
+    if settings.api_key is None:
+        return
+    scheme, _, token = (authorization or "").partition(" ")
+    expected = settings.api_key.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+        raise Unauthorized("missing or wrong API key: send Authorization: Bearer <API_KEY>")

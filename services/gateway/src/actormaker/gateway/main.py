@@ -1,0 +1,46 @@
+"""The gateway app: HTTP API, projector and dead-letter watcher in one process."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from actormaker.common.bus import Bus
+from actormaker.gateway.api.main import api_router, health_router
+from actormaker.gateway.db import create_engine, init_db, session_factory
+from actormaker.gateway.deadletters import create_dead_letter_watcher
+from actormaker.gateway.deps import Services
+from actormaker.gateway.errors import install_error_handlers
+from actormaker.gateway.middleware import BodySizeLimit
+from actormaker.gateway.projector import create_projector
+from actormaker.gateway.settings import GatewaySettings
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """Build the app; connections are made when its lifespan starts."""
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, schema=settings.database_schema)
+        await init_db(engine, schema=settings.database_schema)
+        bus = await Bus.connect(settings, name="gateway")
+        sessions = session_factory(engine)
+        background = [create_projector(bus, sessions), create_dead_letter_watcher(bus)]
+        for consumer in background:
+            await consumer.start()
+        app.state.services = Services(settings=settings, bus=bus, engine=engine, sessions=sessions)
+        try:
+            yield
+        finally:
+            await asyncio.gather(*(consumer.stop() for consumer in background))
+            await bus.close()
+            await engine.dispose()
+
+    app = FastAPI(title="ActorMaker", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,28 @@
+"""Gateway settings: the shared ones plus the database, the HTTP listener and the API key."""
+
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+
+from actormaker.common.settings import SETTINGS_CONFIG, CommonSettings
+
+
+class GatewaySettings(CommonSettings):
+    model_config = SETTINGS_CONFIG
+
+    database_url: str = "sqlite+aiosqlite:///var/gateway.db"
+    database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    api_key: SecretStr | None = None
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    max_body_bytes: int = 32 * 2**20
+    sse_ping_s: float = 15.0
+    sse_idle_check_s: float = 5.0
+    job_wait_timeout_s: float = 600.0
+
+    @model_validator(mode="after")
+    def _require_api_key_outside_local(self) -> Self:
+        if self.environment == "production" and not self.api_key:
+            raise ValueError("API_KEY must be set when ENVIRONMENT=production")
+        return self
