@@ -1,4 +1,4 @@
-from actormaker.common.schemas.base import Command, Message, utcnow
+from actormaker.common.schemas.base import Command, CommandAddress, Message, utcnow
 from actormaker.common.schemas.events import (
     ITEM_STATUS_BY_EVENT,
     Event,
@@ -11,6 +11,7 @@ from actormaker.common.schemas.events import (
 __all__ = (
     "ITEM_STATUS_BY_EVENT",
     "Command",
+    "CommandAddress",
     "Event",
     "EventType",
     "ItemStatus",

@@ -75,3 +75,14 @@ class Command(Message):
     def subject(cls) -> str:
         """The subject this command is published on."""
         return f"cmd.{cls.SERVICE}.{cls.ACTION}"
+
+
+class CommandAddress(BaseModel):
+    """The fields every command has: enough to report on a command that will not parse."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    job_id: UUID
+    item_id: UUID
+    item_key: str
+    group: str | None = None

@@ -1,0 +1,17 @@
+"""One storage interface (validated keys, atomic writes) with a local and an S3 backend."""
+
+from actormaker.common.storage.interface import ObjectInfo, Storage
+from actormaker.common.storage.keys import join_key, validate_key, validate_name, validate_prefix
+from actormaker.common.storage.local import LocalStorage
+from actormaker.common.storage.s3 import S3Storage
+
+__all__ = [
+    "LocalStorage",
+    "ObjectInfo",
+    "S3Storage",
+    "Storage",
+    "join_key",
+    "validate_key",
+    "validate_name",
+    "validate_prefix",
+]
