@@ -8,6 +8,7 @@ import pytest
 from actormaker.common.bus import Bus
 from actormaker.common.settings import CommonSettings
 from actormaker.devstack.nats_server import NatsServer
+from actormaker.devstack.s3_server import S3Server
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,16 @@ async def private_nats(tmp_path: Path) -> AsyncIterator[NatsServer]:
         server = NatsServer(store_dir=tmp_path / "nats", sink=lambda line: log.write(f"{line}\n"))
         await server.start()
         yield server
+        await server.stop()
+
+
+@pytest.fixture(scope="session")
+async def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """One moto S3 server for the session; tests keep apart by random bucket names."""
+    with (tmp_path_factory.mktemp("s3") / "moto.log").open("a", buffering=1) as log:
+        server = S3Server(sink=lambda line: log.write(f"{line}\n"))
+        await server.start()
+        yield server.url
         await server.stop()
 
 

@@ -49,6 +49,11 @@ class NatsServer:
         )
         await self._process.start()
 
+    async def wait(self) -> int:
+        """Wait for the server to exit; return its exit code."""
+        assert self._process is not None
+        return await self._process.wait()
+
     async def stop(self) -> None:
         """Stop the server cleanly."""
         if self._process is not None:

@@ -1,0 +1,49 @@
+"""Request bodies the RunPod emulator accepts and the configuration that shapes its behaviour."""
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from actormaker.emulators.comfy_worker import OutputFormat
+from actormaker.emulators.restyle import ImageFormat
+
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class RunPodEmulatorConfig(BaseModel):
+    """Behaviour of the emulator; every fault is off by default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: str | None = None
+    endpoint_ids: list[str] | None = None  # None accepts any endpoint id
+    latency_s: float = Field(default=0.25, ge=0.0)
+    retention_s: float = Field(default=1800.0, ge=0.0)
+    not_found_for_s: float = Field(default=0.0, ge=0.0)  # /status 404s this long after /run
+    workers: int | None = Field(default=None, ge=1)  # None = unlimited concurrency
+    output_format: OutputFormat = "list"
+    image_format: ImageFormat = "PNG"
+    failure_rate: Rate = 0.0
+    rate_limit_rate: Rate = 0.0
+    server_error_rate: Rate = 0.0
+    hang_rate: Rate = 0.0
+    retry_after_s: int | None = None  # sent as Retry-After with injected 429s
+    fail_prompts_containing: list[str] = []
+    seed: int = 0
+    runsync_wait_s: float = Field(default=90.0, gt=0.0)
+
+
+class JobPolicy(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
+    execution_timeout_ms: int | None = Field(default=None, alias="executionTimeout", gt=0)
+    ttl_ms: int | None = Field(default=None, alias="ttl", gt=0)
+    low_priority: bool = Field(default=False, alias="lowPriority")
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    input: dict[str, Any] | str
+    webhook: str | None = None
+    policy: JobPolicy | None = None

@@ -1,0 +1,18 @@
+"""Where the local stack listens and keeps its files; every port can be moved by env."""
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DevstackSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEVSTACK_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    nats_port: int = 14222
+    s3_port: int = 14566
+    runpod_port: int = 14100
+    gateway_port: int = 8000
+    asset_bucket: str = "story-boards-assets"
+    workspace_bucket: str = "actormaker-workspace"
+    seed_demo: bool = True

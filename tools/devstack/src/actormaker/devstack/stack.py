@@ -1,0 +1,143 @@
+"""The whole local stack: NATS, S3, provider emulators, the gateway and every worker."""
+
+import asyncio
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from actormaker.common.s3client import s3_client_factory
+from actormaker.devstack.console import prefixed
+from actormaker.devstack.nats_server import NatsServer
+from actormaker.devstack.ports import port_is_free
+from actormaker.devstack.processes import ManagedProcess
+from actormaker.devstack.s3_server import S3Server
+from actormaker.devstack.settings import DevstackSettings
+
+WORKERS = ("img2img", "s3sync", "datagen", "training")
+LOCAL_KEY = "local-dev"
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def service_exists(name: str) -> bool:
+    """Whether the service package is installed and runnable with `python -m`."""
+    try:
+        return importlib.util.find_spec(f"actormaker.{name}.__main__") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class Running(Protocol):
+    async def stop(self) -> None: ...
+    async def wait(self) -> int: ...
+
+
+@dataclass
+class LocalStack:
+    settings: DevstackSettings
+    running: list[Running] = field(default_factory=list)
+
+    def service_env(self) -> dict[str, str]:
+        """The environment every service process gets."""
+        var = self.settings.var_dir.resolve()
+        env = {
+            "ENVIRONMENT": "local",
+            "NATS_URL": f"nats://127.0.0.1:{self.settings.nats_port}",
+            "DATA_DIR": str(var / "data"),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{var / 'gateway.db'}",
+            "S3_ENDPOINT_URL": f"http://127.0.0.1:{self.settings.s3_port}",
+            "AWS_ACCESS_KEY_ID": LOCAL_KEY,
+            "AWS_SECRET_ACCESS_KEY": LOCAL_KEY,
+            "WORKSPACE_BUCKET": self.settings.workspace_bucket,
+            "GATEWAY_PORT": str(self.settings.gateway_port),
+            "S3SYNC_ALLOWED_BUCKETS": f'["{self.settings.asset_bucket}"]',
+            "S3SYNC_ASSET_BUCKET": self.settings.asset_bucket,
+        }
+        if not os.environ.get("RUNPOD_API_KEY"):
+            env["RUNPOD_BASE_URL"] = f"http://127.0.0.1:{self.settings.runpod_port}/v2"
+            env["RUNPOD_API_KEY"] = LOCAL_KEY
+        return {key: value for key, value in env.items() if key not in os.environ}
+
+    def check_ports(self) -> None:
+        """Refuse to start over a server that already holds one of our ports."""
+        ports = {
+            "DEVSTACK_NATS_PORT": self.settings.nats_port,
+            "DEVSTACK_S3_PORT": self.settings.s3_port,
+            "DEVSTACK_RUNPOD_PORT": self.settings.runpod_port,
+            "DEVSTACK_GATEWAY_PORT": self.settings.gateway_port,
+        }
+        for variable, port in ports.items():
+            if not port_is_free(port):
+                raise PortTaken(f"port {port} is in use: set {variable} to another port")
+
+    async def start(self) -> None:
+        """Start everything in dependency order and seed the demo library."""
+        self.check_ports()
+        var = self.settings.var_dir
+        var.mkdir(parents=True, exist_ok=True)
+        nats = NatsServer(
+            store_dir=var / "nats", port=self.settings.nats_port, sink=prefixed("nats")
+        )
+        await nats.start()
+        self.running.append(nats)
+        s3 = S3Server(port=self.settings.s3_port, sink=prefixed("s3"))
+        await s3.start()
+        self.running.append(s3)
+        await self._create_buckets(s3.url)
+        if "RUNPOD_BASE_URL" in self.service_env():
+            port = str(self.settings.runpod_port)
+            await self._start_module("runpod", "actormaker.emulators", "runpod", "--port", port)
+        await self._start_module("gateway", "actormaker.gateway", ready_url=self._gateway_url)
+        for worker in filter(service_exists, WORKERS):
+            await self._start_module(worker, f"actormaker.{worker}")
+
+    @property
+    def _gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.gateway_port}"
+
+    async def stop(self) -> None:
+        """Stop everything, newest first."""
+        for part in reversed(self.running):
+            await part.stop()
+
+    async def _start_module(
+        self, name: str, module: str, *args: str, ready_url: str | None = None
+    ) -> None:
+        async def answers() -> bool:
+            try:
+                async with httpx.AsyncClient(timeout=1) as client:
+                    return (await client.get(f"{ready_url}/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        process = ManagedProcess(
+            name,
+            [sys.executable, "-m", module, *args],
+            sink=prefixed(name),
+            env=self.service_env(),
+            ready_check=answers if ready_url else None,
+            start_timeout=60,
+        )
+        await process.start()
+        self.running.append(process)
+
+    async def _create_buckets(self, endpoint: str) -> None:
+        clients = s3_client_factory(
+            endpoint_url=endpoint, region="us-east-1", access_key=LOCAL_KEY, secret_key=LOCAL_KEY
+        )
+        async with clients() as s3:
+            for bucket in (self.settings.workspace_bucket, self.settings.asset_bucket):
+                await s3.create_bucket(Bucket=bucket)
+
+    async def wait(self) -> None:
+        """Return when any process exits on its own."""
+        await asyncio.wait(
+            [asyncio.create_task(part.wait()) for part in self.running],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
