@@ -6,6 +6,9 @@ from typing import Any, TypeAlias
 
 import aioboto3
 from botocore.config import Config
+from pydantic import SecretStr
+
+from actormaker.common.settings import CommonSettings
 
 S3ClientFactory: TypeAlias = Callable[[], AbstractAsyncContextManager[Any]]
 """Zero-argument callable; each call gives `async with factory() as client`."""
@@ -38,3 +41,17 @@ def s3_client_factory(
         return session.client("s3", endpoint_url=endpoint_url, config=config)
 
     return open_client
+
+
+def s3_clients(settings: CommonSettings) -> S3ClientFactory:
+    """S3 clients for the endpoint and credentials in `settings`."""
+    return s3_client_factory(
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.aws_region,
+        access_key=_secret(settings.aws_access_key_id),
+        secret_key=_secret(settings.aws_secret_access_key),
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None

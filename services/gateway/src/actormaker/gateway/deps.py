@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.common.bus import Bus
+from actormaker.common.storage import Storage
 from actormaker.gateway.errors import Unauthorized
 from actormaker.gateway.jobs import load_job
 from actormaker.gateway.models import Job
@@ -25,6 +26,7 @@ class Services:
     bus: Bus
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    storage: Storage
 
 
 def get_services(request: Request) -> Services:
@@ -42,6 +44,10 @@ def get_settings(services: ServicesDep) -> GatewaySettings:
     return services.settings
 
 
+def get_storage(services: ServicesDep) -> Storage:
+    return services.storage
+
+
 async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     async with services.sessions() as session:
         yield session
@@ -50,6 +56,7 @@ async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
 BusDep = Annotated[Bus, Depends(get_bus)]
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
 async def get_job(job_id: UUID, session: SessionDep) -> Job:

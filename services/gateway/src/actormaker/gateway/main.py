@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from actormaker.common.bus import Bus
+from actormaker.common.storage import open_workspace
 from actormaker.gateway.api.main import api_router, health_router
 from actormaker.gateway.db import create_engine, init_db, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
@@ -30,7 +31,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         background = [create_projector(bus, sessions), create_dead_letter_watcher(bus)]
         for consumer in background:
             await consumer.start()
-        app.state.services = Services(settings=settings, bus=bus, engine=engine, sessions=sessions)
+        app.state.services = Services(
+            settings=settings,
+            bus=bus,
+            engine=engine,
+            sessions=sessions,
+            storage=open_workspace(settings),
+        )
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from actormaker.common.storage.interface import ObjectInfo, Storage
 from actormaker.common.storage.keys import join_key, validate_key, validate_name, validate_prefix
 from actormaker.common.storage.local import LocalStorage
 from actormaker.common.storage.s3 import S3Storage
+from actormaker.common.storage.workspace import open_workspace
 
 __all__ = [
     "LocalStorage",
@@ -11,6 +12,7 @@ __all__ = [
     "S3Storage",
     "Storage",
     "join_key",
+    "open_workspace",
     "validate_key",
     "validate_name",
     "validate_prefix",
