@@ -59,8 +59,11 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
-async def get_job(job_id: UUID, session: SessionDep) -> Job:
-    return await load_job(session, job_id)
+async def get_job(job_id: UUID, services: ServicesDep) -> Job:
+    # A session of its own, closed at once: an SSE stream must not hold a pooled connection
+    # for as long as it stays open.
+    async with services.sessions() as session:
+        return await load_job(session, job_id)
 
 
 JobDep = Annotated[Job, Depends(get_job)]

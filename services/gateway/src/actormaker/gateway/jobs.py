@@ -256,7 +256,7 @@ async def wait_for_job(
 
     async def finished() -> None:
         async for item in follow_events(bus.js, job_events(job_id)):
-            if isinstance(item, StoredEvent) and item.event.is_terminal:
+            if isinstance(item, StoredEvent) and item.is_terminal:
                 return
 
     with contextlib.suppress(TimeoutError):

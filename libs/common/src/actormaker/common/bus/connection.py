@@ -16,6 +16,8 @@ async def connect_nats(url: str, *, name: str, first_connect_timeout: float) -> 
         log.warning("nats error", extra={"client": name, "error": repr(error)})
 
     async def on_disconnected() -> None:
+        if nc.is_closed or nc.is_draining:
+            return
         log.warning("nats disconnected", extra={"client": name})
 
     async def on_reconnected() -> None:

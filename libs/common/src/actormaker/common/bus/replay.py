@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import nats.errors
 import nats.js.errors
@@ -17,7 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.nuid import NUID
 
-from actormaker.common.schemas import Event
+from actormaker.common.schemas import Event, EventType
 from actormaker.common.subjects import EVENTS_STREAM
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,24 @@ _nuid = NUID()
 
 @dataclass(frozen=True)
 class StoredEvent:
+    """An event as stored: its sequence, subject and JSON bytes, parsed only when asked."""
+
     seq: int
-    event: Event
+    subject: str
+    data: bytes
+
+    @property
+    def type(self) -> str:
+        # evt.job.<job_id>.<type>, where the type itself holds a dot (item.succeeded)
+        return self.subject.split(".", 3)[3]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.type == EventType.JOB_FINISHED
+
+    @cached_property
+    def event(self) -> Event:
+        return Event.from_bytes(self.data)
 
 
 @dataclass(frozen=True)
@@ -95,4 +112,4 @@ async def _read(subscription: object, idle_timeout: float) -> AsyncIterator[Stor
             yield Idle()
             continue
         for msg in messages:
-            yield StoredEvent(msg.metadata.sequence.stream, Event.from_bytes(msg.data))
+            yield StoredEvent(msg.metadata.sequence.stream, msg.subject, msg.data)

@@ -109,11 +109,12 @@ class Worker:
     async def _pull(self, subscription: PullSubscription) -> None:
         try:
             while not self._stopping.is_set():
-                free = self.concurrency - len(self._in_flight)
-                if free == 0:
+                if len(self._in_flight) >= self.concurrency:
                     await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                for msg in await fetch_batch(subscription, free, self._fetch_timeout):
+                # One at a time: a larger pull request can leave messages delivered to this
+                # replica after fetch() returns, which would then wait here unheartbeated.
+                for msg in await fetch_batch(subscription, 1, self._fetch_timeout):
                     task = asyncio.create_task(self._process(msg))
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
