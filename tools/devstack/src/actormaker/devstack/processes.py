@@ -115,3 +115,24 @@ class ManagedProcess:
             if self._ready_line and self._ready_line in line:
                 self._saw_ready_line.set()
             self._sink(line)
+
+
+class ChildServer:
+    """A server that runs as one child process; subclasses start `self._process`."""
+
+    _process: ManagedProcess | None = None
+
+    async def wait(self) -> int:
+        """Wait for the server to exit; return its exit code."""
+        assert self._process is not None
+        return await self._process.wait()
+
+    async def stop(self) -> None:
+        """Stop the server cleanly."""
+        if self._process is not None:
+            await self._process.stop()
+
+    async def kill(self) -> None:
+        """Kill the server at once, as a crash would."""
+        if self._process is not None:
+            await self._process.kill()

@@ -6,16 +6,15 @@ from pathlib import Path
 import httpx
 
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import LineSink, ManagedProcess
+from actormaker.devstack.processes import ChildServer, LineSink, ManagedProcess
 
 
-class S3Server:
+class S3Server(ChildServer):
     """moto_server on 127.0.0.1; its state lives in memory until it stops."""
 
     def __init__(self, *, port: int | None = None, sink: LineSink | None = None) -> None:
         self.port = port or free_port()
         self._sink = sink or (lambda _line: None)
-        self._process: ManagedProcess | None = None
 
     @property
     def url(self) -> str:
@@ -31,16 +30,6 @@ class S3Server:
             ready_check=self._answers,
         )
         await self._process.start()
-
-    async def wait(self) -> int:
-        """Wait for the server to exit; return its exit code."""
-        assert self._process is not None
-        return await self._process.wait()
-
-    async def stop(self) -> None:
-        """Stop the server."""
-        if self._process is not None:
-            await self._process.stop()
 
     async def _answers(self) -> bool:
         try:
