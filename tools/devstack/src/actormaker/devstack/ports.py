@@ -13,6 +13,9 @@ def free_port() -> int:
 def port_is_free(port: int) -> bool:
     """Whether nothing listens on 127.0.0.1:`port`."""
     with socket.socket() as probe:
+        # Like the servers themselves: a socket of a stopped stack still closing (TIME_WAIT)
+        # does not hold the port, a listener does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
