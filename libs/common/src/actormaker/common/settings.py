@@ -34,5 +34,11 @@ class CommonSettings(BaseSettings):
     aws_access_key_id: SecretStr | None = None
     aws_secret_access_key: SecretStr | None = None
 
+    # The team's asset bucket (actor training data) and the other buckets s3sync may read.
+    # The gateway refuses URLs outside them before queueing anything; the worker checks again.
+    s3sync_asset_bucket: str = "story-boards-assets"
+    s3sync_asset_prefix: str = "system_actors/training_data"
+    s3sync_allowed_buckets: list[str] = []
+
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

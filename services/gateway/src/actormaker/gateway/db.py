@@ -9,6 +9,8 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.gateway import models  # noqa: F401  (registers the tables)
+from actormaker.gateway.actors import models as actor_models  # noqa: F401
+from actormaker.gateway.styles import models as style_models  # noqa: F401
 
 _ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",

@@ -1,5 +1,6 @@
 """Gateway settings: the shared ones plus the database, the HTTP listener and the API key."""
 
+from pathlib import Path
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -20,6 +21,7 @@ class GatewaySettings(CommonSettings):
     sse_ping_s: float = 15.0
     sse_idle_check_s: float = 5.0
     job_wait_timeout_s: float = 600.0
+    workflows_dir: Path = Path("workflows")  # the img2img binding that request workflows must fit
 
     @model_validator(mode="after")
     def _require_api_key_outside_local(self) -> Self:

@@ -11,6 +11,8 @@ import httpx
 
 from actormaker.common.s3client import s3_client_factory
 from actormaker.devstack.console import prefixed
+from actormaker.devstack.demo_actors import seed_demo_actor
+from actormaker.devstack.demo_styles import seed_demo_styles
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import port_is_free
 from actormaker.devstack.processes import ManagedProcess
@@ -96,6 +98,12 @@ class LocalStack:
         await self._start_module("gateway", "actormaker.gateway", ready_url=self._gateway_url)
         for worker in filter(service_exists, WORKERS):
             await self._start_module(worker, f"actormaker.{worker}")
+        if self.settings.seed_demo:
+            added = await seed_demo_styles(self._gateway_url, api_key=os.environ.get("API_KEY"))
+            prefixed("demo")(f"seeded {', '.join(added)}" if added else "demo styles present")
+            api_key = os.environ.get("API_KEY")
+            added = await seed_demo_actor(self._gateway_url, self.service_env(), api_key=api_key)
+            prefixed("demo")(f"seeded {', '.join(added)}" if added else "demo actor present")
 
     @property
     def _gateway_url(self) -> str:

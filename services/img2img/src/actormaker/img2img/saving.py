@@ -1,0 +1,44 @@
+"""Saving a result: the training image (earlier version to history first) or a candidate."""
+
+from actormaker.common.schemas import utcnow
+from actormaker.common.schemas.img2img import (
+    GenerateTrainingImage,
+    StyleFolder,
+    TrainingFiles,
+    TrainingImageRecord,
+    history_stamp,
+    parse_image_name,
+    training_caption,
+)
+from actormaker.common.storage import Storage
+
+
+def target_files(command: GenerateTrainingImage) -> TrainingFiles:
+    """Where this command's result goes."""
+    folder = StyleFolder(command.style.folder)
+    if command.candidate_id is not None:
+        return folder.candidate(command.candidate_id)
+    stem, _ = parse_image_name(command.image)
+    return folder.training(stem)
+
+
+async def save_result(
+    storage: Storage, command: GenerateTrainingImage, *, jpeg: bytes, record: TrainingImageRecord
+) -> TrainingFiles:
+    """Write image, record and caption; a training image being replaced is archived first.
+
+    Each write is atomic. The image goes first, so a crash between writes leaves at worst a new
+    image with its previous record, which a redelivery then replaces.
+    """
+    target = target_files(command)
+    if command.candidate_id is None:
+        stem, _ = parse_image_name(command.image)
+        history = StyleFolder(command.style.folder).history(stem, history_stamp(utcnow()))
+        await target.copy_to(storage, history)
+    caption = training_caption(record.caption, command.style.trigger)
+    await storage.write(target.image, jpeg, content_type="image/jpeg")
+    await storage.write(
+        target.record, record.model_dump_json(indent=2).encode(), content_type="application/json"
+    )
+    await storage.write(target.caption, caption.encode(), content_type="text/plain; charset=utf-8")
+    return target
