@@ -34,6 +34,8 @@ format: install
 
 bench: install
 	$(UV) run --frozen python bench/bus.py
+	$(UV) run --frozen python bench/img2img.py
+	$(UV) run --frozen python bench/s3sync.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
