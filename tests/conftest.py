@@ -9,6 +9,7 @@ from actormaker.common.bus import Bus
 from actormaker.common.settings import CommonSettings
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.s3_server import S3Server
+from actormaker.emulators.runpod import RunningRunPod, RunPodEmulatorConfig, run_runpod_emulator
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,26 @@ async def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
         await server.start()
         yield server.url
         await server.stop()
+
+
+RUNPOD_TEST_KEY = "runpod-test-key"
+RUNPOD_TEST_CONFIG = RunPodEmulatorConfig(api_key=RUNPOD_TEST_KEY, latency_s=0.02)
+
+
+@pytest.fixture(scope="session")
+async def runpod_server() -> AsyncIterator[RunningRunPod]:
+    """One RunPod emulator for the session, over HTTP on a free port."""
+    async with run_runpod_emulator(RUNPOD_TEST_CONFIG) as running:
+        yield running
+
+
+@pytest.fixture
+async def runpod(runpod_server: RunningRunPod) -> AsyncIterator[RunningRunPod]:
+    """The session's RunPod emulator, emptied and set to RUNPOD_TEST_CONFIG for this test."""
+    await runpod_server.emulator.reset()
+    runpod_server.emulator.configure(RUNPOD_TEST_CONFIG)
+    yield runpod_server
+    await runpod_server.emulator.reset()
 
 
 @pytest.fixture(scope="session")

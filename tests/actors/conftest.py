@@ -8,21 +8,18 @@ the same durable consumer."""
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import text
 
 from actormaker.common.s3client import s3_client_factory
 from actormaker.common.settings import CommonSettings
 from actormaker.common.storage import LocalStorage
-from actormaker.gateway.db import create_engine
 from tests.actors.helpers import ActorStack
 from tests.gateway.conftest import (
     BACKENDS,
-    POSTGRES_URL,
     Database,
+    fresh_database,
     gateway_settings,
     running_gateway,
 )
@@ -51,17 +48,8 @@ async def actor_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Database]:
     """The gateway's database for this module: SQLite, and PostgreSQL when configured."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("actors-db") / "gateway.db"
-        yield Database(url=f"sqlite+aiosqlite:///{path}", schema=None)
-        return
-    assert POSTGRES_URL
-    schema = f"t_{uuid4().hex[:12]}"
-    yield Database(url=POSTGRES_URL, schema=schema)
-    engine = create_engine(POSTGRES_URL)
-    async with engine.begin() as connection:
-        await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    await engine.dispose()
+    async with fresh_database(request.param, tmp_path_factory.mktemp("actors-db")) as fresh:
+        yield fresh
 
 
 @pytest.fixture(scope="module")

@@ -30,33 +30,21 @@ from actormaker.common.runpod import (
 from actormaker.emulators.runpod import (
     RunningRunPod,
     RunPodEmulator,
-    RunPodEmulatorConfig,
-    run_runpod_emulator,
 )
+from tests.conftest import RUNPOD_TEST_KEY
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-API_KEY = "client-test-secret-key"
+API_KEY = RUNPOD_TEST_KEY
 ENDPOINT_ID = "img2img-client-test"
-EMULATOR_CONFIG = RunPodEmulatorConfig(api_key=API_KEY, latency_s=0.02)
 RETRY = RetryPolicy(max_attempts=5, initial_delay=0.01, max_delay=0.05)
 POLL = PollPolicy(initial=0.01, factor=1.5, max_interval=0.05, timeout=10.0, not_found_grace=5.0)
 
 JobInput = Callable[..., dict[str, Any]]
 
 
-@pytest.fixture(scope="module")
-async def runpod_server() -> AsyncIterator[RunningRunPod]:
-    async with run_runpod_emulator(EMULATOR_CONFIG) as running:
-        yield running
-
-
 @pytest.fixture
-async def emulator(runpod_server: RunningRunPod) -> AsyncIterator[RunPodEmulator]:
-    """The module's emulator, emptied and reconfigured for this test."""
-    await runpod_server.emulator.reset()
-    runpod_server.emulator.configure(EMULATOR_CONFIG)
-    yield runpod_server.emulator
-    await runpod_server.emulator.reset()
+def emulator(runpod: RunningRunPod) -> RunPodEmulator:
+    return runpod.emulator
 
 
 def reconfigure(emulator: RunPodEmulator, **changes: Any) -> None:

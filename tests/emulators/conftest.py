@@ -9,29 +9,13 @@ import pytest
 from PIL import Image, ImageDraw
 
 from actormaker.common.comfy import WorkflowTemplate
-from actormaker.emulators.runpod import RunningRunPod, RunPodEmulatorConfig, run_runpod_emulator
+from actormaker.emulators.runpod import RunningRunPod
+from tests.conftest import RUNPOD_TEST_KEY
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-API_KEY = "emulator-test-key"
 ENDPOINT_ID = "img2img-test"
-TEST_CONFIG = RunPodEmulatorConfig(api_key=API_KEY, latency_s=0.02)  # jobs take 20 ms
 
 Img2ImgInput = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture(scope="session")
-async def runpod_server() -> AsyncIterator[RunningRunPod]:
-    async with run_runpod_emulator(TEST_CONFIG) as running:
-        yield running
-
-
-@pytest.fixture
-async def runpod(runpod_server: RunningRunPod) -> AsyncIterator[RunningRunPod]:
-    """The session's RunPod emulator, emptied and set to TEST_CONFIG for this test."""
-    await runpod_server.emulator.reset()
-    runpod_server.emulator.configure(TEST_CONFIG)
-    yield runpod_server
-    await runpod_server.emulator.reset()
 
 
 @pytest.fixture
@@ -39,7 +23,7 @@ async def endpoint(runpod: RunningRunPod) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client for /v2/{endpoint_id} with the right bearer key."""
     async with httpx.AsyncClient(
         base_url=f"{runpod.api_base}/{ENDPOINT_ID}",
-        headers={"Authorization": f"Bearer {API_KEY}"},
+        headers={"Authorization": f"Bearer {RUNPOD_TEST_KEY}"},
     ) as client:
         yield client
 

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image, ImageChops, ImageOps, ImageStat
 
 from actormaker.emulators.runpod import RunningRunPod
+from tests.conftest import RUNPOD_TEST_KEY
 
-API_KEY = "emulator-test-key"
+API_KEY = RUNPOD_TEST_KEY
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"}
 WAIT_TIMEOUT = 10.0
 

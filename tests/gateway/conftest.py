@@ -35,11 +35,11 @@ class Database:
     schema: str | None
 
 
-@pytest.fixture(params=BACKENDS)
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh database: a SQLite file, or a schema of its own on PostgreSQL."""
-    if request.param == "sqlite":
-        yield Database(url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}", schema=None)
+@asynccontextmanager
+async def fresh_database(backend: str, folder: Path) -> AsyncIterator[Database]:
+    """A SQLite file in `folder`, or a PostgreSQL schema of its own, dropped afterwards."""
+    if backend == "sqlite":
+        yield Database(url=f"sqlite+aiosqlite:///{folder / 'gateway.db'}", schema=None)
         return
     assert POSTGRES_URL
     schema = f"t_{uuid4().hex[:12]}"
@@ -48,6 +48,13 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     async with engine.begin() as connection:
         await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database per test, on every configured backend."""
+    async with fresh_database(request.param, tmp_path) as fresh:
+        yield fresh
 
 
 @pytest.fixture

@@ -16,31 +16,16 @@ import pytest
 from actormaker.common.bus import Bus, Worker
 from actormaker.common.settings import CommonSettings
 from actormaker.common.storage import Storage
-from actormaker.emulators.runpod import RunningRunPod, RunPodEmulatorConfig, run_runpod_emulator
+from actormaker.emulators.runpod import RunningRunPod
 from actormaker.img2img.settings import Img2ImgServiceSettings
 from actormaker.img2img.worker import build_worker, runpod_http
+from tests.conftest import RUNPOD_TEST_KEY
 from tests.gateway.conftest import Database, Gateway, database, gateway_settings, running_gateway
 from tests.styles.conftest import WORKFLOWS
 
 __all__ = ["database"]
 
-API_KEY = "img2img-e2e-key"
-EMULATOR = RunPodEmulatorConfig(api_key=API_KEY, latency_s=0.02)
-
-
-@pytest.fixture(scope="session")
-async def runpod_server() -> AsyncIterator[RunningRunPod]:
-    async with run_runpod_emulator(EMULATOR) as running:
-        yield running
-
-
-@pytest.fixture
-async def runpod(runpod_server: RunningRunPod) -> AsyncIterator[RunningRunPod]:
-    """The session's emulator, emptied and set to EMULATOR for this test."""
-    await runpod_server.emulator.reset()
-    runpod_server.emulator.configure(EMULATOR)
-    yield runpod_server
-    await runpod_server.emulator.reset()
+API_KEY = RUNPOD_TEST_KEY
 
 
 def worker_settings(
