@@ -33,7 +33,7 @@ from actormaker.common.schemas import Command
 from actormaker.common.settings import CommonSettings
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import ManagedProcess
+from actormaker.devstack.processes import ManagedProcess, answers_ok
 from actormaker.gateway.db import create_engine, session_factory
 from actormaker.gateway.jobs import JobDraft, submit_job
 
@@ -176,7 +176,7 @@ async def main(arguments: argparse.Namespace) -> None:
                 "GATEWAY_PORT": str(port),
                 "LOG_LEVEL": "WARNING",
             },
-            ready_check=lambda: answers(f"http://127.0.0.1:{port}/readyz"),
+            ready_check=answers_ok(f"http://127.0.0.1:{port}/readyz"),
         )
         await gateway.start()
         bus = await Bus.connect(CommonSettings(nats_url=nats.url), name="bench")
@@ -189,14 +189,6 @@ async def main(arguments: argparse.Namespace) -> None:
             await engine.dispose()
             await gateway.stop()
             await nats.stop()
-
-
-async def answers(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=1) as client:
-            return (await client.get(url)).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 async def report(stack: Stack, arguments: argparse.Namespace) -> None:

@@ -34,7 +34,7 @@ from actormaker.common.settings import CommonSettings
 from actormaker.devstack.demo_styles import DEMO_SCENES, draw_scene
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import ManagedProcess
+from actormaker.devstack.processes import ManagedProcess, answers_ok
 from actormaker.img2img.settings import Img2ImgServiceSettings
 from actormaker.img2img.worker import build_worker, runpod_http
 
@@ -134,21 +134,13 @@ async def seed_sequential(runpod_api: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-async def answers(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=1) as client:
-            return (await client.get(url)).status_code == httpx.codes.OK
-    except httpx.TransportError:
-        return False
-
-
 def service(name: str, argv: list[str], *, ready_url: str, env: dict[str, str]) -> ManagedProcess:
     return ManagedProcess(
         name,
         [sys.executable, "-m", *argv],
         sink=lambda _: None,
         env=env,
-        ready_check=lambda: answers(ready_url),
+        ready_check=answers_ok(ready_url),
     )
 
 

@@ -40,7 +40,7 @@ from actormaker.common.actor_files import TrainingManifest, response_key
 from actormaker.common.storage import LocalStorage
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import ManagedProcess
+from actormaker.devstack.processes import ManagedProcess, answers_ok
 from actormaker.devstack.s3_server import S3Server
 
 BUCKET = "story-boards-assets"
@@ -164,19 +164,12 @@ async def start_stack(
     }
     url = f"http://127.0.0.1:{port}"
 
-    async def ready() -> bool:
-        try:
-            async with httpx.AsyncClient(timeout=1) as client:
-                return (await client.get(f"{url}/readyz")).status_code == 200
-        except httpx.TransportError:
-            return False
-
     gateway = ManagedProcess(
         "gateway",
         [sys.executable, "-m", "actormaker.gateway"],
         sink=quiet,
         env=env,
-        ready_check=ready,
+        ready_check=answers_ok(f"{url}/readyz"),
         start_timeout=60,
     )
     worker = ManagedProcess(

@@ -6,6 +6,8 @@ import os
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+import httpx
+
 LineSink = Callable[[str], None]
 ReadyCheck = Callable[[], Awaitable[bool]]
 
@@ -136,3 +138,16 @@ class ChildServer:
         """Kill the server at once, as a crash would."""
         if self._process is not None:
             await self._process.kill()
+
+
+def answers_ok(url: str) -> ReadyCheck:
+    """A readiness check: whether GET `url` answers 200."""
+
+    async def check() -> bool:
+        try:
+            async with httpx.AsyncClient(timeout=1) as client:
+                return (await client.get(url)).status_code == httpx.codes.OK
+        except httpx.TransportError:
+            return False
+
+    return check

@@ -3,10 +3,8 @@
 import sys
 from pathlib import Path
 
-import httpx
-
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import ChildServer, LineSink, ManagedProcess
+from actormaker.devstack.processes import ChildServer, LineSink, ManagedProcess, answers_ok
 
 
 class S3Server(ChildServer):
@@ -27,13 +25,6 @@ class S3Server(ChildServer):
             "s3",
             [command, "-H", "127.0.0.1", "-p", str(self.port)],
             sink=self._sink,
-            ready_check=self._answers,
+            ready_check=answers_ok(f"{self.url}/moto-api/"),
         )
         await self._process.start()
-
-    async def _answers(self) -> bool:
-        try:
-            async with httpx.AsyncClient(timeout=1) as client:
-                return (await client.get(f"{self.url}/moto-api/")).status_code == 200
-        except httpx.TransportError:
-            return False

@@ -7,15 +7,13 @@ import sys
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import httpx
-
 from actormaker.common.s3client import s3_client_factory
 from actormaker.devstack.console import prefixed
 from actormaker.devstack.demo_actors import seed_demo_actor
 from actormaker.devstack.demo_styles import seed_demo_styles
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import port_is_free
-from actormaker.devstack.processes import ManagedProcess
+from actormaker.devstack.processes import ManagedProcess, answers_ok
 from actormaker.devstack.s3_server import S3Server
 from actormaker.devstack.settings import DevstackSettings
 
@@ -117,19 +115,12 @@ class LocalStack:
     async def _start_module(
         self, name: str, module: str, *args: str, ready_url: str | None = None
     ) -> None:
-        async def answers() -> bool:
-            try:
-                async with httpx.AsyncClient(timeout=1) as client:
-                    return (await client.get(f"{ready_url}/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
         process = ManagedProcess(
             name,
             [sys.executable, "-m", module, *args],
             sink=prefixed(name),
             env=self.service_env(),
-            ready_check=answers if ready_url else None,
+            ready_check=answers_ok(f"{ready_url}/readyz") if ready_url else None,
             start_timeout=60,
         )
         await process.start()
