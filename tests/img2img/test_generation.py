@@ -6,7 +6,8 @@ import zipfile
 
 from PIL import Image, ImageChops, ImageStat
 
-from actormaker.common.schemas.img2img import StyleFolder, TrainingImageRecord
+from actormaker.common.schemas.img2img import TrainingImageRecord
+from actormaker.common.style_files import StyleFolder
 from tests.img2img.conftest import Stack
 from tests.img2img.helpers import SCENES, follow, generate, new_dataset, training_images
 from tests.styles.builders import picture

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from actormaker.common.schemas.img2img import StyleSpec, training_caption
+from actormaker.common.schemas.img2img import StyleSpec
+from actormaker.common.style_files import training_caption
 from actormaker.emulators.runpod import RunningRunPod
 from actormaker.img2img.prompts import build_prompt
 from actormaker.img2img.settings import Img2ImgServiceSettings

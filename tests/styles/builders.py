@@ -10,13 +10,12 @@ from PIL import Image, ImageDraw
 
 from actormaker.common.schemas.img2img import (
     Img2ImgSettings,
-    StyleFolder,
     StyleSpec,
     TrainingImageRecord,
     settings_fingerprint,
-    training_caption,
 )
 from actormaker.common.storage import Storage
+from actormaker.common.style_files import StyleFolder, training_caption
 
 SMALL = {"width": 128, "height": 72}
 

@@ -4,8 +4,8 @@ import io
 import zipfile
 from typing import Any
 
-from actormaker.common.schemas.img2img import StyleFolder
 from actormaker.common.storage import Storage
+from actormaker.common.style_files import StyleFolder
 from tests.gateway.conftest import Gateway
 from tests.styles.builders import create_style, picture, put_training_image, unique, upload
 

@@ -8,15 +8,13 @@ import httpx
 from actormaker.common.bus import ItemContext
 from actormaker.common.comfy import WorkflowTemplate
 from actormaker.common.schemas.img2img import (
-    DEFAULT_CAPTION,
     GenerateTrainingImage,
     TrainingImageGenerated,
     TrainingImageRecord,
-    base_image_key,
-    parse_image_name,
     settings_fingerprint,
 )
 from actormaker.common.storage import Storage
+from actormaker.common.style_files import DEFAULT_CAPTION, base_image_key, parse_image_name
 from actormaker.img2img.imaging import result_image, source_base64
 from actormaker.img2img.prompts import build_prompt, read_caption
 from actormaker.img2img.render import Renderer

@@ -5,15 +5,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from actormaker.common.errors import NotFound
-from actormaker.common.schemas.img2img import (
+from actormaker.common.schemas.img2img import GenerateTrainingImage, StyleSpec
+from actormaker.common.storage import Storage
+from actormaker.common.style_files import (
     DEFAULT_CAPTION,
     TRIGGER_PLACEHOLDER,
-    GenerateTrainingImage,
-    StyleSpec,
     caption_key,
     parse_image_name,
 )
-from actormaker.common.storage import Storage
 
 CaptionSource = Literal["request", "file", "default"]
 

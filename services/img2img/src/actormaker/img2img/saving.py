@@ -1,16 +1,15 @@
 """Saving a result: the training image (earlier version to history first) or a candidate."""
 
 from actormaker.common.schemas import utcnow
-from actormaker.common.schemas.img2img import (
-    GenerateTrainingImage,
+from actormaker.common.schemas.img2img import GenerateTrainingImage, TrainingImageRecord
+from actormaker.common.storage import Storage
+from actormaker.common.style_files import (
     StyleFolder,
     TrainingFiles,
-    TrainingImageRecord,
     history_stamp,
     parse_image_name,
     training_caption,
 )
-from actormaker.common.storage import Storage
 
 
 def target_files(command: GenerateTrainingImage) -> TrainingFiles:

@@ -4,8 +4,8 @@ import asyncio
 import io
 import zipfile
 
-from actormaker.common.schemas.img2img import StyleFolder, training_caption
 from actormaker.common.storage import Storage
+from actormaker.common.style_files import StyleFolder, training_caption
 from actormaker.gateway.styles.base_images import read_texts
 from actormaker.gateway.styles.datasets import Dataset, TrainingImage
 

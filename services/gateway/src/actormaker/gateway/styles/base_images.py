@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from actormaker.common.errors import InvalidImage, NotFound
 from actormaker.common.images import inspect_image
-from actormaker.common.schemas.img2img import (
+from actormaker.common.storage import ObjectInfo, Storage
+from actormaker.common.style_files import (
     BASE_IMAGES,
     IMAGE_EXTENSIONS,
     base_image_key,
     caption_key,
     parse_image_name,
 )
-from actormaker.common.storage import ObjectInfo, Storage
 from actormaker.gateway.errors import Conflict
 
 _FORMAT_EXTENSIONS = {"jpeg": (".jpg", ".jpeg"), "png": (".png",), "webp": (".webp",)}

@@ -5,8 +5,9 @@ import re
 from dataclasses import dataclass
 
 from actormaker.common.errors import InvalidName, NotFound
-from actormaker.common.schemas.img2img import StyleFolder, TrainingImageRecord, parse_image_name
+from actormaker.common.schemas.img2img import TrainingImageRecord
 from actormaker.common.storage import ObjectInfo, Storage
+from actormaker.common.style_files import StyleFolder, parse_image_name
 from actormaker.gateway.styles.base_images import direct_children, read_texts
 from actormaker.gateway.styles.datasets import parse_record
 from actormaker.gateway.styles.history import replace_training_image

@@ -7,13 +7,9 @@ from pydantic import ValidationError
 
 from actormaker.common.errors import InvalidName, NotFound
 from actormaker.common.schemas import utcnow
-from actormaker.common.schemas.img2img import (
-    DEFAULT_CAPTION,
-    StyleFolder,
-    TrainingImageRecord,
-    history_stamp,
-)
+from actormaker.common.schemas.img2img import TrainingImageRecord
 from actormaker.common.storage import ObjectInfo, Storage, validate_name
+from actormaker.common.style_files import DEFAULT_CAPTION, StyleFolder, history_stamp
 from actormaker.gateway.styles.base_images import (
     BaseImage,
     direct_children,

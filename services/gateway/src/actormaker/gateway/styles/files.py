@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from actormaker.common.errors import InvalidName, NotFound
 from actormaker.common.images import thumbnail_jpeg
-from actormaker.common.schemas.img2img import BASE_IMAGES, IMAGE_EXTENSIONS, STYLE_IMAGES
 from actormaker.common.storage import ObjectInfo, Storage, validate_key
+from actormaker.common.style_files import BASE_IMAGES, IMAGE_EXTENSIONS, STYLE_IMAGES
 
 FILES_ROUTE = "/api/files"
 THUMBNAIL_SIDE = 256

@@ -13,14 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.common.bus import Bus
 from actormaker.common.errors import InvalidInput, NotFound
-from actormaker.common.schemas.img2img import (
-    BASE_IMAGES,
-    GenerateTrainingImage,
-    Img2ImgSettings,
-    StyleSpec,
-    parse_image_name,
-)
+from actormaker.common.schemas.img2img import GenerateTrainingImage, Img2ImgSettings, StyleSpec
 from actormaker.common.storage import Storage
+from actormaker.common.style_files import BASE_IMAGES, parse_image_name
 from actormaker.gateway.jobs import JobDraft, submit_job
 from actormaker.gateway.models import Job
 from actormaker.gateway.styles.base_images import direct_children

@@ -5,13 +5,9 @@ from dataclasses import dataclass
 
 from actormaker.common.errors import InvalidName, NotFound
 from actormaker.common.schemas import utcnow
-from actormaker.common.schemas.img2img import (
-    StyleFolder,
-    TrainingFiles,
-    TrainingImageRecord,
-    history_stamp,
-)
+from actormaker.common.schemas.img2img import TrainingImageRecord
 from actormaker.common.storage import ObjectInfo, Storage
+from actormaker.common.style_files import StyleFolder, TrainingFiles, history_stamp
 from actormaker.gateway.styles.base_images import direct_children, read_texts
 from actormaker.gateway.styles.datasets import parse_record, training_stem
 from actormaker.gateway.styles.models import Style

@@ -1,8 +1,9 @@
 """Styles, training images, candidates and versions in their public shapes."""
 
 from actormaker.common.errors import NotFound
-from actormaker.common.schemas.img2img import TrainingImageRecord, parse_image_name
+from actormaker.common.schemas.img2img import TrainingImageRecord
 from actormaker.common.storage import Storage
+from actormaker.common.style_files import parse_image_name
 from actormaker.gateway.styles.base_images import BaseImage
 from actormaker.gateway.styles.candidates import Candidate
 from actormaker.gateway.styles.dataset_schemas import (

@@ -1,0 +1,111 @@
+"""RunPod's job and health objects, and the retry and polling policies of the client."""
+
+import json
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+
+
+class RunPodStatus(StrEnum):
+    IN_QUEUE = "IN_QUEUE"
+    IN_PROGRESS = "IN_PROGRESS"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    TIMED_OUT = "TIMED_OUT"
+
+
+FINAL_STATUSES = frozenset(
+    {RunPodStatus.COMPLETED, RunPodStatus.FAILED, RunPodStatus.TIMED_OUT, RunPodStatus.CANCELLED}
+)
+
+
+class RunPodJob(BaseModel):
+    """A job object as returned by /status (unknown statuses are kept as plain strings)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str
+    status: str
+    output: JsonValue = None
+    error: str | None = None
+    delay_time: int | None = Field(default=None, alias="delayTime")
+    execution_time: int | None = Field(default=None, alias="executionTime")
+
+    @field_validator("error", mode="before")
+    @classmethod
+    def _error_as_text(cls, value: object) -> object:
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def known_status(self) -> RunPodStatus | None:
+        try:
+            return RunPodStatus(self.status)
+        except ValueError:
+            return None
+
+    def error_message(self) -> str | None:
+        """The provider's error as readable text: the JSON error-dict form is unpacked."""
+        if self.error is None:
+            return None
+        try:
+            decoded = json.loads(self.error)
+        except ValueError:
+            return self.error
+        if not isinstance(decoded, dict):
+            return self.error
+        message = decoded.get("error_message") or decoded.get("message") or decoded.get("error")
+        if not message:
+            return self.error
+        kind = decoded.get("error_type")
+        return f"{kind}: {message}" if kind else str(message)
+
+    def failure_message(self) -> str:
+        """The error plus any `output.details` lines (worker-comfyui puts node errors there)."""
+        parts = [self.error_message() or f"job ended {self.status} without an error message"]
+        if isinstance(self.output, dict) and isinstance(self.output.get("details"), list):
+            parts.extend(str(detail) for detail in self.output["details"])
+        return "; ".join(parts)
+
+
+class RunPodHealth(BaseModel):
+    jobs: dict[str, int] = {}
+    workers: dict[str, int] = {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """How one HTTP request is retried on 429, 5xx and connection trouble."""
+
+    max_attempts: int = 5
+    initial_delay: float = 0.5
+    factor: float = 2.0
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, *, rng: random.Random) -> float:
+        """Backoff before retry number `attempt` (1-based), with equal jitter."""
+        base = min(self.initial_delay * self.factor ** (attempt - 1), self.max_delay)
+        return base / 2 + rng.uniform(0, base / 2)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollPolicy:
+    """How /status is polled until a job is final."""
+
+    initial: float = 1.0
+    factor: float = 1.5
+    max_interval: float = 10.0
+    timeout: float = 1800.0
+    not_found_grace: float = 10.0  # RunPod may answer 404 for a job submitted moments ago
+
+    def jittered(self, interval: float, *, rng: random.Random) -> float:
+        return interval * rng.uniform(0.8, 1.2)
