@@ -3,12 +3,13 @@
 import asyncio
 import json
 from typing import Any
+from uuid import UUID
 
 import httpx
 from httpx_sse import aconnect_sse
 
 from actormaker.common.bus import ItemContext
-from actormaker.common.subjects import EVENTS_STREAM
+from actormaker.common.subjects import EVENTS_STREAM, job_events
 from tests.gateway.conftest import Gateway
 from tests.gateway.helpers import new_command_type, read_sse, submit, worker_for
 
@@ -82,22 +83,24 @@ async def test_bad_last_event_id_is_refused(gateway: Gateway) -> None:
     assert "Last-Event-ID" in response.json()["detail"]
 
 
-async def consumer_count(gateway: Gateway) -> int:
-    return (await gateway.bus.js.stream_info(EVENTS_STREAM)).state.consumer_count
+async def followers_of(gateway: Gateway, job_id: UUID) -> int:
+    """Consumers reading this job's events (the stream is shared with other tests)."""
+    consumers = await gateway.bus.js.consumers_info(EVENTS_STREAM)
+    return sum(info.config.filter_subject == job_events(job_id) for info in consumers)
 
 
 async def test_client_disconnect_releases_its_consumer(gateway: Gateway) -> None:
     job_id = await submit(gateway, new_command_type(), ["never-runs"])
-    before = await consumer_count(gateway)
+    assert await followers_of(gateway, job_id) == 0
     async with (
         httpx.AsyncClient(base_url=gateway.url, timeout=10) as client,
         aconnect_sse(client, "GET", f"/api/jobs/{job_id}/events") as source,
     ):
         first = await anext(source.aiter_sse())
         assert first.event == "job.accepted"
-        assert await consumer_count(gateway) == before + 1
+        assert await followers_of(gateway, job_id) == 1
     deadline = asyncio.get_running_loop().time() + 10
-    while await consumer_count(gateway) != before:
+    while await followers_of(gateway, job_id) != 0:
         assert asyncio.get_running_loop().time() < deadline, "the SSE consumer was not released"
         await asyncio.sleep(0.05)
 

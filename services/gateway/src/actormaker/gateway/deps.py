@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from actormaker.common.bus import Bus
 from actormaker.common.storage import Storage
 from actormaker.gateway.errors import Unauthorized
+from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.jobs import load_job
 from actormaker.gateway.models import Job
 from actormaker.gateway.settings import GatewaySettings
@@ -27,6 +28,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     storage: Storage
+    file_links: FileLinks
 
 
 def get_services(request: Request) -> Services:
@@ -48,6 +50,10 @@ def get_storage(services: ServicesDep) -> Storage:
     return services.storage
 
 
+def get_file_links(services: ServicesDep) -> FileLinks:
+    return services.file_links
+
+
 async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     async with services.sessions() as session:
         yield session
@@ -57,6 +63,7 @@ BusDep = Annotated[Bus, Depends(get_bus)]
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+FileLinksDep = Annotated[FileLinks, Depends(get_file_links)]
 
 
 async def get_job(job_id: UUID, services: ServicesDep) -> Job:
@@ -74,13 +81,20 @@ IdempotencyKey = Annotated[
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
 
 
-def require_api_key(
-    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
-) -> None:
-    """When API_KEY is set, every /api request must carry `Authorization: Bearer <key>`."""
+Authorization = Annotated[str | None, Header()]
+MISSING_KEY = "missing or wrong API key: send Authorization: Bearer <API_KEY>"
+
+
+def bearer_is_valid(settings: GatewaySettings, authorization: str | None) -> bool:
+    """Whether the request may pass: no API_KEY is set, or it carries the right bearer key."""
     if settings.api_key is None:
-        return
+        return True
     scheme, _, token = (authorization or "").partition(" ")
     expected = settings.api_key.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise Unauthorized("missing or wrong API key: send Authorization: Bearer <API_KEY>")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected)
+
+
+def require_api_key(settings: SettingsDep, authorization: Authorization = None) -> None:
+    """When API_KEY is set, every /api request must carry `Authorization: Bearer <key>`."""
+    if not bearer_is_valid(settings, authorization):
+        raise Unauthorized(MISSING_KEY)

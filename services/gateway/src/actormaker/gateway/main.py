@@ -8,11 +8,12 @@ from fastapi import FastAPI
 
 from actormaker.common.bus import Bus
 from actormaker.common.storage import open_workspace
-from actormaker.gateway.api.main import api_router, health_router
+from actormaker.gateway.api.main import api_router, files_router, health_router
 from actormaker.gateway.db import create_engine, init_db, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
 from actormaker.gateway.deps import Services
 from actormaker.gateway.errors import install_error_handlers
+from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.middleware import BodySizeLimit
 from actormaker.gateway.projector import create_projector
 from actormaker.gateway.settings import GatewaySettings
@@ -37,6 +38,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             engine=engine,
             sessions=sessions,
             storage=open_workspace(settings),
+            file_links=FileLinks.from_settings(settings),
         )
         try:
             yield
@@ -50,4 +52,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(files_router)
     return app

@@ -21,6 +21,7 @@ class GatewaySettings(CommonSettings):
     sse_ping_s: float = 15.0
     sse_idle_check_s: float = 5.0
     job_wait_timeout_s: float = 600.0
+    file_link_ttl_s: float = Field(default=3600.0, gt=0)
     workflows_dir: Path = Path("workflows")  # the img2img binding that request workflows must fit
 
     @model_validator(mode="after")

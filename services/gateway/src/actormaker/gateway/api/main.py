@@ -21,6 +21,8 @@ api_router.include_router(styles.router)
 api_router.include_router(style_datasets.router)
 api_router.include_router(training_data.router)
 api_router.include_router(base_images.router)
-api_router.include_router(files.router)
 
 health_router = health.router
+# Files check their own access (a bearer key or a signed link), so a browser can load them.
+files_router = APIRouter(prefix="/api")
+files_router.include_router(files.router)

@@ -9,8 +9,6 @@ from actormaker.common.images import thumbnail_jpeg
 from actormaker.common.storage import ObjectInfo, Storage, validate_key
 from actormaker.common.style_files import BASE_IMAGES, IMAGE_EXTENSIONS, STYLE_IMAGES
 
-FILES_ROUTE = "/api/files"
-THUMBNAIL_SIDE = 256
 # Only the style dataset areas are served; any other workspace key is refused as a name.
 _SERVED_PREFIXES = (f"{BASE_IMAGES}/", f"{STYLE_IMAGES}/")
 
@@ -19,17 +17,6 @@ _SERVED_PREFIXES = (f"{BASE_IMAGES}/", f"{STYLE_IMAGES}/")
 class ServedFile:
     data: bytes
     media_type: str
-
-
-def file_url(info: ObjectInfo, *, max_side: int | None = None) -> str:
-    """The file's URL; `v` changes with the content, so no client shows a stale image."""
-    version = info.etag or str(int(info.modified.timestamp() * 1000))
-    size = f"max_side={max_side}&" if max_side else ""
-    return f"{FILES_ROUTE}/{info.key}?{size}v={version}"
-
-
-def thumbnail_url(info: ObjectInfo) -> str:
-    return file_url(info, max_side=THUMBNAIL_SIDE)
 
 
 def check_served_key(key: str) -> str:

@@ -4,6 +4,7 @@ from actormaker.common.errors import NotFound
 from actormaker.common.schemas.img2img import TrainingImageRecord
 from actormaker.common.storage import Storage
 from actormaker.common.style_files import parse_image_name
+from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.styles.base_images import BaseImage
 from actormaker.gateway.styles.candidates import Candidate
 from actormaker.gateway.styles.dataset_schemas import (
@@ -20,7 +21,6 @@ from actormaker.gateway.styles.dataset_schemas import (
     VersionsPublic,
 )
 from actormaker.gateway.styles.datasets import Dataset, TrainingImage, load_dataset
-from actormaker.gateway.styles.files import file_url, thumbnail_url
 from actormaker.gateway.styles.history import Version
 from actormaker.gateway.styles.image_schemas import BaseImagePublic
 from actormaker.gateway.styles.library import style_fingerprint, style_settings
@@ -57,13 +57,15 @@ def made_with(record: TrainingImageRecord) -> MadeWith:
     )
 
 
-def training_image_public(dataset: Dataset, image: TrainingImage) -> TrainingImagePublic:
+def training_image_public(
+    dataset: Dataset, image: TrainingImage, links: FileLinks
+) -> TrainingImagePublic:
     reasons = dataset.stale_reasons(image)
     base = dataset.base_for(image.stem)
     return TrainingImagePublic(
         filename=image.filename,
-        url=file_url(image.info),
-        thumbnail_url=thumbnail_url(image.info),
+        url=links.url(image.info),
+        thumbnail_url=links.thumbnail(image.info),
         base_image=base.filename if base else None,
         size=image.info.size,
         modified=image.info.modified,
@@ -73,31 +75,31 @@ def training_image_public(dataset: Dataset, image: TrainingImage) -> TrainingIma
     )
 
 
-def base_image_entry(dataset: Dataset, base: BaseImage) -> BaseImageEntry:
+def base_image_entry(dataset: Dataset, base: BaseImage, links: FileLinks) -> BaseImageEntry:
     training = dataset.training.get(base.stem)
     return BaseImageEntry(
         filename=base.filename,
-        url=file_url(base.info),
-        thumbnail_url=thumbnail_url(base.info),
+        url=links.url(base.info),
+        thumbnail_url=links.thumbnail(base.info),
         caption=base.caption,
         has_caption=base.caption is not None,
-        training_image=training_image_public(dataset, training) if training else None,
+        training_image=training_image_public(dataset, training, links) if training else None,
     )
 
 
 def training_images(
-    dataset: Dataset, version: TrainingImagesVersion
+    dataset: Dataset, version: TrainingImagesVersion, links: FileLinks
 ) -> TrainingImagesV1 | TrainingImagesV2:
     """v1: the style's training images; v2: base images with caption status and training image."""
     if version == "v1":
-        images = [training_image_public(dataset, image) for image in dataset.training.values()]
+        images = [training_image_public(dataset, i, links) for i in dataset.training.values()]
         return TrainingImagesV1(images=images)
     return TrainingImagesV2(
-        images=[base_image_entry(dataset, base) for base in dataset.base_images]
+        images=[base_image_entry(dataset, base, links) for base in dataset.base_images]
     )
 
 
-async def accepted(storage: Storage, style: Style, stem: str) -> Accepted:
+async def accepted(storage: Storage, style: Style, stem: str, links: FileLinks) -> Accepted:
     """The training image of `stem` as it now stands."""
     dataset = await load_dataset(storage, style)
     image = dataset.training.get(stem)
@@ -106,11 +108,13 @@ async def accepted(storage: Storage, style: Style, stem: str) -> Accepted:
     base = dataset.base_for(stem)
     return Accepted(
         image=base.filename if base else image.filename,
-        training_image=training_image_public(dataset, image),
+        training_image=training_image_public(dataset, image, links),
     )
 
 
-def candidates_public(dataset: Dataset, candidates: list[Candidate]) -> CandidatesPublic:
+def candidates_public(
+    dataset: Dataset, candidates: list[Candidate], links: FileLinks
+) -> CandidatesPublic:
     entries = []
     for candidate in candidates:
         stem, _ = parse_image_name(candidate.record.image)
@@ -119,24 +123,26 @@ def candidates_public(dataset: Dataset, candidates: list[Candidate]) -> Candidat
             CandidatePublic(
                 id=candidate.id,
                 image=candidate.record.image,
-                url=file_url(candidate.info),
-                thumbnail_url=thumbnail_url(candidate.info),
-                base_image_url=file_url(base.info) if base else None,
-                training_image=training_image_public(dataset, training) if training else None,
+                url=links.url(candidate.info),
+                thumbnail_url=links.thumbnail(candidate.info),
+                base_image_url=links.url(base.info) if base else None,
+                training_image=training_image_public(dataset, training, links)
+                if training
+                else None,
                 made_with=made_with(candidate.record),
             )
         )
     return CandidatesPublic(candidates=entries)
 
 
-def versions_public(filename: str, versions: list[Version]) -> VersionsPublic:
+def versions_public(filename: str, versions: list[Version], links: FileLinks) -> VersionsPublic:
     return VersionsPublic(
         filename=filename,
         versions=[
             VersionPublic(
                 version=version.version,
-                url=file_url(version.info),
-                thumbnail_url=thumbnail_url(version.info),
+                url=links.url(version.info),
+                thumbnail_url=links.thumbnail(version.info),
                 made_with=made_with(version.record) if version.record else None,
             )
             for version in versions
@@ -144,11 +150,11 @@ def versions_public(filename: str, versions: list[Version]) -> VersionsPublic:
     )
 
 
-def base_image_public(image: BaseImage) -> BaseImagePublic:
+def base_image_public(image: BaseImage, links: FileLinks) -> BaseImagePublic:
     return BaseImagePublic(
         filename=image.filename,
-        url=file_url(image.info),
-        thumbnail_url=thumbnail_url(image.info),
+        url=links.url(image.info),
+        thumbnail_url=links.thumbnail(image.info),
         size=image.info.size,
         modified=image.info.modified,
         caption=image.caption,

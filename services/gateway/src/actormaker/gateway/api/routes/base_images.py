@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, UploadFile, status
 
-from actormaker.gateway.deps import StorageDep
+from actormaker.gateway.deps import FileLinksDep, StorageDep
 from actormaker.gateway.styles.base_images import (
     delete_base_image,
     list_base_images,
@@ -24,13 +24,18 @@ Caption = Annotated[str | None, Form(max_length=4000)]
 
 
 @router.get("")
-async def base_images(storage: StorageDep) -> BaseImagesPublic:
-    return BaseImagesPublic(images=[base_image_public(i) for i in await list_base_images(storage)])
+async def base_images(storage: StorageDep, links: FileLinksDep) -> BaseImagesPublic:
+    images = await list_base_images(storage)
+    return BaseImagesPublic(images=[base_image_public(image, links) for image in images])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def upload(
-    file: UploadFile, storage: StorageDep, caption: Caption = None, replace: bool = False
+    file: UploadFile,
+    storage: StorageDep,
+    links: FileLinksDep,
+    caption: Caption = None,
+    replace: bool = False,
 ) -> BaseImagePublic:
     image = await upload_base_image(
         storage,
@@ -39,7 +44,7 @@ async def upload(
         caption=caption,
         replace=replace,
     )
-    return base_image_public(image)
+    return base_image_public(image, links)
 
 
 @router.get("/{filename}/caption")

@@ -1,6 +1,13 @@
 from fastapi import APIRouter, Response, status
 
-from actormaker.gateway.deps import BusDep, IdempotencyKey, SessionDep, SettingsDep, StorageDep
+from actormaker.gateway.deps import (
+    BusDep,
+    FileLinksDep,
+    IdempotencyKey,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+)
 from actormaker.gateway.presenters import job_accepted
 from actormaker.gateway.schemas import JobAccepted
 from actormaker.gateway.styles.archive import dataset_zip
@@ -35,9 +42,9 @@ router = APIRouter(prefix="/styles/{style_id}", tags=["style datasets"])
 
 @router.get("/training-images")
 async def training_images_of(
-    style: StyleDep, storage: StorageDep, version: TrainingImagesVersion = "v1"
+    style: StyleDep, storage: StorageDep, links: FileLinksDep, version: TrainingImagesVersion = "v1"
 ) -> TrainingImagesV1 | TrainingImagesV2:
-    return training_images(await load_dataset(storage, style), version)
+    return training_images(await load_dataset(storage, style), version, links)
 
 
 @router.post("/generate", status_code=status.HTTP_202_ACCEPTED)
@@ -68,13 +75,18 @@ async def delete(style: StyleDep, filename: str, storage: StorageDep) -> None:
 
 
 @router.get("/training-images/{filename}/history")
-async def history(style: StyleDep, filename: str, storage: StorageDep) -> VersionsPublic:
-    return versions_public(filename, await list_versions(storage, style, filename))
+async def history(
+    style: StyleDep, filename: str, storage: StorageDep, links: FileLinksDep
+) -> VersionsPublic:
+    return versions_public(filename, await list_versions(storage, style, filename), links)
 
 
 @router.post("/training-images/{filename}/history/{version}/restore")
-async def restore(style: StyleDep, filename: str, version: str, storage: StorageDep) -> Accepted:
-    return await accepted(storage, style, await restore_version(storage, style, filename, version))
+async def restore(
+    style: StyleDep, filename: str, version: str, storage: StorageDep, links: FileLinksDep
+) -> Accepted:
+    stem = await restore_version(storage, style, filename, version)
+    return await accepted(storage, style, stem, links)
 
 
 @router.post("/candidates", status_code=status.HTTP_202_ACCEPTED)
@@ -100,15 +112,17 @@ async def make_candidate(
 
 
 @router.get("/candidates")
-async def candidates(style: StyleDep, storage: StorageDep) -> CandidatesPublic:
-    return candidates_public(
-        await load_dataset(storage, style), await list_candidates(storage, style)
-    )
+async def candidates(style: StyleDep, storage: StorageDep, links: FileLinksDep) -> CandidatesPublic:
+    dataset = await load_dataset(storage, style)
+    return candidates_public(dataset, await list_candidates(storage, style), links)
 
 
 @router.post("/candidates/{candidate_id}/accept")
-async def accept(style: StyleDep, candidate_id: str, storage: StorageDep) -> Accepted:
-    return await accepted(storage, style, await accept_candidate(storage, style, candidate_id))
+async def accept(
+    style: StyleDep, candidate_id: str, storage: StorageDep, links: FileLinksDep
+) -> Accepted:
+    stem = await accept_candidate(storage, style, candidate_id)
+    return await accepted(storage, style, stem, links)
 
 
 @router.delete("/candidates/{candidate_id}", status_code=status.HTTP_204_NO_CONTENT)
