@@ -100,7 +100,8 @@ async def follow(client: httpx.AsyncClient, job_id: str) -> list[tuple[float, di
     received = []
     async with aconnect_sse(client, "GET", f"/api/jobs/{job_id}/events") as source:
         async for event in source.aiter_sse():
-            received.append((time.time(), json.loads(event.data)))
+            if event.data:  # an empty one is a keep-alive comment
+                received.append((time.time(), json.loads(event.data)))
     return received
 
 

@@ -73,6 +73,7 @@ def gateway_settings(
         database_url=database.url,
         database_schema=database.schema,
         sse_idle_check_s=0.5,
+        sse_feed_linger_s=0.1,
         **overrides,
     )
 

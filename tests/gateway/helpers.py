@@ -74,6 +74,8 @@ async def read_sse(
         async with aconnect_sse(client, "GET", url, headers=headers) as source:
             source.response.raise_for_status()
             async for event in source.aiter_sse():
+                if not event.data:
+                    continue  # a keep-alive comment, which httpx-sse hands over as an empty event
                 received.append(event)
                 if limit is not None and len(received) >= limit:
                     return

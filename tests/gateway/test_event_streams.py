@@ -118,3 +118,16 @@ async def test_dashboard_stream_sees_every_job_and_resumes(gateway: Gateway) -> 
     assert all(event.event == "job.accepted" for event in seen)
     resumed = await read_sse(gateway.client, "/api/events", last_event_id=seen[0].id, limit=1)
     assert resumed[0].id == seen[1].id
+
+
+async def test_clients_of_one_job_share_one_reader(gateway: Gateway) -> None:
+    job_id = await submit(gateway, new_command_type(), ["never-runs"])
+    url = f"/api/jobs/{job_id}/events"
+    async with (
+        httpx.AsyncClient(base_url=gateway.url, timeout=10) as client,
+        aconnect_sse(client, "GET", url) as first,
+        aconnect_sse(client, "GET", url) as second,
+    ):
+        assert (await anext(first.aiter_sse())).event == "job.accepted"
+        assert (await anext(second.aiter_sse())).event == "job.accepted"
+        assert await followers_of(gateway, job_id) == 1

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from actormaker.common.bus import Bus
 from actormaker.common.storage import Storage
 from actormaker.gateway.errors import Unauthorized
+from actormaker.gateway.event_feeds import JobFeeds
 from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.jobs import load_job
 from actormaker.gateway.models import Job
@@ -29,6 +30,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     storage: Storage
     file_links: FileLinks
+    feeds: JobFeeds
 
 
 def get_services(request: Request) -> Services:
@@ -54,6 +56,10 @@ def get_file_links(services: ServicesDep) -> FileLinks:
     return services.file_links
 
 
+def get_feeds(services: ServicesDep) -> JobFeeds:
+    return services.feeds
+
+
 async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     async with services.sessions() as session:
         yield session
@@ -64,6 +70,7 @@ SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 FileLinksDep = Annotated[FileLinks, Depends(get_file_links)]
+FeedsDep = Annotated[JobFeeds, Depends(get_feeds)]
 
 
 async def get_job(job_id: UUID, services: ServicesDep) -> Job:

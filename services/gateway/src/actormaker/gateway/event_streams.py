@@ -8,7 +8,8 @@ from sse_starlette import ServerSentEvent
 from actormaker.common.bus import Bus, StoredEvent, follow_events
 from actormaker.common.errors import InvalidInput
 from actormaker.common.schemas import Event, EventType, JobStatus
-from actormaker.common.subjects import ALL_EVENTS, EVENTS_STREAM, event_subject, job_events
+from actormaker.common.subjects import ALL_EVENTS, EVENTS_STREAM, event_subject
+from actormaker.gateway.event_feeds import JobFeeds
 from actormaker.gateway.models import Job
 from actormaker.gateway.projection import job_counts
 
@@ -34,7 +35,7 @@ def to_sse(stored: StoredEvent) -> ServerSentEvent:
 
 
 async def job_event_stream(
-    bus: Bus, job: Job, *, after: int | None, idle_check: float
+    bus: Bus, feeds: JobFeeds, job: Job, *, after: int | None
 ) -> AsyncIterator[ServerSentEvent]:
     """A job's events after `after` (all when None), live ones next, ending after job.finished."""
     if JobStatus(job.status).is_final:
@@ -44,13 +45,9 @@ async def job_event_stream(
             return
         if after is not None and finished_seq <= after:
             return
-    async for item in follow_events(
-        bus.js, job_events(job.id), after=after, idle_timeout=idle_check
-    ):
-        if isinstance(item, StoredEvent):
-            yield to_sse(item)
-            if item.is_terminal:
-                return
+    async with feeds.open(job.id) as feed:
+        async for stored in feed.after(after):
+            yield to_sse(stored)
 
 
 async def all_event_stream(

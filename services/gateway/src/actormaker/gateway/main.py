@@ -13,6 +13,7 @@ from actormaker.gateway.db import create_engine, init_db, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
 from actormaker.gateway.deps import Services
 from actormaker.gateway.errors import install_error_handlers
+from actormaker.gateway.event_feeds import JobFeeds
 from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.middleware import BodySizeLimit
 from actormaker.gateway.projector import create_projector
@@ -29,6 +30,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await init_db(engine, schema=settings.database_schema)
         bus = await Bus.connect(settings, name="gateway")
         sessions = session_factory(engine)
+        feeds = JobFeeds(bus.js, linger=settings.sse_feed_linger_s)
         background = [create_projector(bus, sessions), create_dead_letter_watcher(bus)]
         for consumer in background:
             await consumer.start()
@@ -39,11 +41,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             sessions=sessions,
             storage=open_workspace(settings),
             file_links=FileLinks.from_settings(settings),
+            feeds=feeds,
         )
         try:
             yield
         finally:
             await asyncio.gather(*(consumer.stop() for consumer in background))
+            await feeds.close()
             await bus.close()
             await engine.dispose()
 

@@ -20,6 +20,7 @@ class GatewaySettings(CommonSettings):
     max_body_bytes: int = 32 * 2**20
     sse_ping_s: float = 15.0
     sse_idle_check_s: float = 5.0
+    sse_feed_linger_s: float = 10.0
     job_wait_timeout_s: float = 600.0
     file_link_ttl_s: float = Field(default=3600.0, gt=0)
     workflows_dir: Path = Path("workflows")  # the img2img binding that request workflows must fit

@@ -5,7 +5,14 @@ from fastapi import APIRouter, Query, status
 from sse_starlette import EventSourceResponse
 
 from actormaker.common.schemas import JobStatus
-from actormaker.gateway.deps import BusDep, JobDep, LastEventId, SessionDep, SettingsDep
+from actormaker.gateway.deps import (
+    BusDep,
+    FeedsDep,
+    JobDep,
+    LastEventId,
+    SessionDep,
+    SettingsDep,
+)
 from actormaker.gateway.event_streams import job_event_stream, parse_last_event_id
 from actormaker.gateway.jobs import cancel_job, list_jobs, load_items
 from actormaker.gateway.presenters import job_accepted, job_public, job_summary
@@ -40,8 +47,11 @@ async def cancel(job_id: UUID, session: SessionDep, bus: BusDep) -> JobAccepted:
 
 @router.get("/{job_id}/events", response_class=EventSourceResponse)
 async def job_events(
-    job: JobDep, bus: BusDep, settings: SettingsDep, last_event_id: LastEventId = None
+    job: JobDep,
+    bus: BusDep,
+    feeds: FeedsDep,
+    settings: SettingsDep,
+    last_event_id: LastEventId = None,
 ) -> EventSourceResponse:
-    after = parse_last_event_id(last_event_id)
-    stream = job_event_stream(bus, job, after=after, idle_check=settings.sse_idle_check_s)
+    stream = job_event_stream(bus, feeds, job, after=parse_last_event_id(last_event_id))
     return EventSourceResponse(stream, ping=int(settings.sse_ping_s))
