@@ -62,35 +62,41 @@ def select_images(dataset: Dataset, selection: Selection) -> list[ImageRequest]:
     return chosen
 
 
-async def submit_batch(
-    session: AsyncSession,
-    bus: Bus,
-    storage: Storage,
-    batch: Batch,
-    *,
-    workflows_dir: Path,
-    idempotency_key: str | None,
-) -> Job:
-    """Check every image and the workflow, then record the job and queue its commands."""
-    await _check(storage, batch, workflows_dir)
-    draft = JobDraft(kind=batch.kind)
-    commands = [
-        draft.command(
-            GenerateTrainingImage,
-            key=image.filename,
-            group=batch.style.id,
-            style=batch.style,
-            settings=_seeded(batch.settings),
-            image=image.filename,
-            prompt=image.prompt,
-            workflow=batch.workflow,
-            candidate_id=uuid4().hex if batch.candidates else None,
+@dataclass(frozen=True)
+class BatchSubmitter:
+    """What queuing a batch needs, gathered once per request."""
+
+    session: AsyncSession
+    bus: Bus
+    storage: Storage
+    workflows_dir: Path
+
+    async def submit(self, batch: Batch, *, idempotency_key: str | None) -> Job:
+        """Check every image and the workflow, then record the job and queue its commands."""
+        await _check(self.storage, batch, self.workflows_dir)
+        draft = JobDraft(kind=batch.kind)
+        commands = [
+            draft.command(
+                GenerateTrainingImage,
+                key=image.filename,
+                group=batch.style.id,
+                style=batch.style,
+                settings=_seeded(batch.settings),
+                image=image.filename,
+                prompt=image.prompt,
+                workflow=batch.workflow,
+                candidate_id=uuid4().hex if batch.candidates else None,
+            )
+            for image in batch.images
+        ]
+        return await submit_job(
+            self.session,
+            self.bus,
+            draft,
+            commands,
+            request=batch.request,
+            idempotency_key=idempotency_key,
         )
-        for image in batch.images
-    ]
-    return await submit_job(
-        session, bus, draft, commands, request=batch.request, idempotency_key=idempotency_key
-    )
 
 
 async def _check(storage: Storage, batch: Batch, workflows_dir: Path) -> None:
@@ -114,21 +120,14 @@ def _seeded(settings: Img2ImgSettings) -> Img2ImgSettings:
 
 
 async def start_generation(
-    session: AsyncSession,
-    bus: Bus,
-    storage: Storage,
-    style: Style,
-    body: GenerateRequest,
-    *,
-    workflows_dir: Path,
-    idempotency_key: str | None,
+    submitter: BatchSubmitter, style: Style, body: GenerateRequest, *, idempotency_key: str | None
 ) -> Job:
     """Generate (or recreate) training images for the named or selected base images."""
     if body.images is not None:
         images = [ImageRequest(filename) for filename in body.images]
     else:
         assert body.select is not None  # the request model allows exactly one of the two
-        images = select_images(await load_dataset(storage, style), body.select)
+        images = select_images(await load_dataset(submitter.storage, style), body.select)
     batch = Batch(
         kind="styles.generate",
         style=style_spec(style),
@@ -136,20 +135,11 @@ async def start_generation(
         images=images,
         request={"style_id": style.id, **body.model_dump(mode="json", exclude_unset=True)},
     )
-    return await submit_batch(
-        session, bus, storage, batch, workflows_dir=workflows_dir, idempotency_key=idempotency_key
-    )
+    return await submitter.submit(batch, idempotency_key=idempotency_key)
 
 
 async def start_candidate(
-    session: AsyncSession,
-    bus: Bus,
-    storage: Storage,
-    style: Style,
-    body: CandidateRequest,
-    *,
-    workflows_dir: Path,
-    idempotency_key: str | None,
+    submitter: BatchSubmitter, style: Style, body: CandidateRequest, *, idempotency_key: str | None
 ) -> Job:
     """Make one candidate for a base image (edit flow); the dataset is not touched."""
     batch = Batch(
@@ -160,6 +150,4 @@ async def start_candidate(
         request={"style_id": style.id, **body.model_dump(mode="json", exclude_unset=True)},
         candidates=True,
     )
-    return await submit_batch(
-        session, bus, storage, batch, workflows_dir=workflows_dir, idempotency_key=idempotency_key
-    )
+    return await submitter.submit(batch, idempotency_key=idempotency_key)

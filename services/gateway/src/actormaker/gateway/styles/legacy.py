@@ -18,7 +18,7 @@ from actormaker.gateway.deps import Services
 from actormaker.gateway.jobs import load_items, wait_for_job
 from actormaker.gateway.models import Job, JobItem
 from actormaker.gateway.styles.datasets import delete_training_image
-from actormaker.gateway.styles.generation import Batch, ImageRequest, submit_batch
+from actormaker.gateway.styles.generation import Batch, BatchSubmitter, ImageRequest
 from actormaker.gateway.styles.library import load_style, style_settings, style_spec
 from actormaker.gateway.styles.models import Style
 from actormaker.gateway.styles.schemas import FileName, Pad, StyleRef
@@ -120,22 +120,11 @@ class LegacyDeleteResponse(BaseModel):
 
 
 async def start_legacy_generation(
-    session: AsyncSession,
-    services: Services,
-    body: LegacyGenerateRequest,
-    *,
-    idempotency_key: str | None,
+    submitter: BatchSubmitter, body: LegacyGenerateRequest, *, idempotency_key: str | None
 ) -> Job:
     """Check the request like every other generate request and queue it as a job."""
-    style = await load_style(session, body.style_id)
-    return await submit_batch(
-        session,
-        services.bus,
-        services.storage,
-        body.batch(style),
-        workflows_dir=services.settings.workflows_dir,
-        idempotency_key=idempotency_key,
-    )
+    style = await load_style(submitter.session, body.style_id)
+    return await submitter.submit(body.batch(style), idempotency_key=idempotency_key)
 
 
 async def legacy_outcome(services: Services, job: Job) -> LegacyGenerateResponse | None:

@@ -1,11 +1,8 @@
 from fastapi import APIRouter, Response, status
 
 from actormaker.gateway.deps import (
-    BusDep,
     FileLinksDep,
     IdempotencyKey,
-    SessionDep,
-    SettingsDep,
     StorageDep,
 )
 from actormaker.gateway.presenters import job_accepted
@@ -27,7 +24,7 @@ from actormaker.gateway.styles.dataset_schemas import (
     VersionsPublic,
 )
 from actormaker.gateway.styles.datasets import delete_training_image, load_dataset
-from actormaker.gateway.styles.deps import StyleDep
+from actormaker.gateway.styles.deps import StyleDep, SubmitterDep
 from actormaker.gateway.styles.generation import start_candidate, start_generation
 from actormaker.gateway.styles.history import list_versions, restore_version
 from actormaker.gateway.styles.presenters import (
@@ -51,22 +48,12 @@ async def training_images_of(
 async def generate(
     style: StyleDep,
     body: GenerateRequest,
-    session: SessionDep,
-    bus: BusDep,
-    storage: StorageDep,
-    settings: SettingsDep,
+    submitter: SubmitterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobAccepted:
-    job = await start_generation(
-        session,
-        bus,
-        storage,
-        style,
-        body,
-        workflows_dir=settings.workflows_dir,
-        idempotency_key=idempotency_key,
+    return job_accepted(
+        await start_generation(submitter, style, body, idempotency_key=idempotency_key)
     )
-    return job_accepted(job)
 
 
 @router.delete("/training-images/{filename}", status_code=status.HTTP_204_NO_CONTENT)
@@ -93,22 +80,12 @@ async def restore(
 async def make_candidate(
     style: StyleDep,
     body: CandidateRequest,
-    session: SessionDep,
-    bus: BusDep,
-    storage: StorageDep,
-    settings: SettingsDep,
+    submitter: SubmitterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobAccepted:
-    job = await start_candidate(
-        session,
-        bus,
-        storage,
-        style,
-        body,
-        workflows_dir=settings.workflows_dir,
-        idempotency_key=idempotency_key,
+    return job_accepted(
+        await start_candidate(submitter, style, body, idempotency_key=idempotency_key)
     )
-    return job_accepted(job)
 
 
 @router.get("/candidates")

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from actormaker.gateway.deps import IdempotencyKey, ServicesDep, SessionDep, StorageDep
 from actormaker.gateway.presenters import job_accepted
 from actormaker.gateway.schemas import JobAccepted
+from actormaker.gateway.styles.deps import SubmitterDep
 from actormaker.gateway.styles.legacy import (
     LegacyDeleteRequest,
     LegacyDeleteResponse,
@@ -25,14 +26,14 @@ router = APIRouter(prefix="/training-data", tags=["training data (seed API)"])
 )
 async def generate(
     body: LegacyGenerateRequest,
-    session: SessionDep,
+    submitter: SubmitterDep,
     services: ServicesDep,
     response: Response,
     wait: bool = False,
     idempotency_key: IdempotencyKey = None,
 ) -> JobAccepted | LegacyGenerateResponse:
     """202 with the job; with ?wait=true, 200 with the seed's result once it has finished."""
-    job = await start_legacy_generation(session, services, body, idempotency_key=idempotency_key)
+    job = await start_legacy_generation(submitter, body, idempotency_key=idempotency_key)
     if wait and (outcome := await legacy_outcome(services, job)):
         response.status_code = status.HTTP_200_OK
         return outcome
