@@ -2,6 +2,7 @@
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -28,7 +29,7 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise _TooLarge
+                raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -43,8 +44,7 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        limit_mb = self.max_bytes / 2**20
-        body = json.dumps({"detail": f"request body too large: the limit is {limit_mb:g} MB"})
+        body = json.dumps({"detail": _TooLarge(self.max_bytes).detail})
         await send(
             {
                 "type": "http.response.start",
@@ -55,5 +55,9 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body.encode()})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    # An HTTPException, because FastAPI turns any other error while it reads a body into a 400;
+    # this one it answers as it is.
+    def __init__(self, max_bytes: int) -> None:
+        limit_mb = max_bytes / 2**20
+        super().__init__(413, f"request body too large: the limit is {limit_mb:g} MB")

@@ -47,8 +47,8 @@ class Renderer:
                 job_id, poll=self.poll, on_update=report, check_cancelled=ctx.is_cancelled
             )
         except RunPodUnavailable:
-            # Polling gave up but the job may still run; a retry submits a new one, so this one
-            # would only burn GPU time. submits a new job, so this one would only burn GPU time.
+            # Polling gave up but the job may still run; the retry submits a new one, so this one
+            # would only burn GPU time.
             with contextlib.suppress(RunPodUnavailable, RunPodRejected):
                 await self.runpod.cancel(job_id)
             raise

@@ -16,15 +16,15 @@ from uuid import uuid4
 import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BadRequestError, KeyWrongLastSequenceError
+from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from actormaker.common.bus.streams import open_key_value
 from actormaker.common.errors import TransientError
 from actormaker.common.schemas.s3sync import MANIFEST_LOCKS_BUCKET
 
 log = logging.getLogger(__name__)
 
-_STREAM_NAME_IN_USE = 10058
 _FIRST_DELAY = 0.01
 _MAX_DELAY = 0.25
 
@@ -55,13 +55,7 @@ class FileLocks:
             storage=StorageType.FILE,
             replicas=replicas,
         )
-        try:
-            kv = await js.create_key_value(config)
-        except BadRequestError as error:
-            if error.err_code != _STREAM_NAME_IN_USE:
-                raise
-            kv = await js.key_value(MANIFEST_LOCKS_BUCKET)
-        return cls(kv, wait=wait)
+        return cls(await open_key_value(js, config), wait=wait)
 
     @contextlib.asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:

@@ -70,17 +70,23 @@ async def declare_streams(js: JetStreamContext, settings: CommonSettings) -> Key
                 raise
             await js.update_stream(config)
             log.info("stream updated", extra={"stream": config.name})
+    return await open_key_value(
+        js,
+        KeyValueConfig(
+            bucket=JOB_CONTROL_BUCKET,
+            history=1,
+            ttl=settings.events_max_age_s,
+            storage=StorageType.FILE,
+            replicas=settings.stream_replicas,
+        ),
+    )
+
+
+async def open_key_value(js: JetStreamContext, config: KeyValueConfig) -> KeyValue:
+    """Create a KV bucket, or open it as it is when it already exists."""
     try:
-        return await js.create_key_value(
-            KeyValueConfig(
-                bucket=JOB_CONTROL_BUCKET,
-                history=1,
-                ttl=settings.events_max_age_s,
-                storage=StorageType.FILE,
-                replicas=settings.stream_replicas,
-            )
-        )
+        return await js.create_key_value(config)
     except BadRequestError as error:
         if error.err_code != _STREAM_NAME_IN_USE:
             raise
-        return await js.key_value(JOB_CONTROL_BUCKET)
+        return await js.key_value(config.bucket)

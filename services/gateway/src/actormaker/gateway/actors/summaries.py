@@ -26,6 +26,15 @@ class _Tally:
     def total(self) -> int:
         return self.done + self.failed
 
+    def counts(self) -> dict[str, Any]:
+        """The fields downloads and uploads report alike."""
+        return {
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "total": self.total,
+            "errors": self.errors,
+        }
+
     def add(self, item: JobItem) -> None:
         # A file that already matched counts as synced: it is where it should be.
         if item.status != ItemStatus.SUCCEEDED:
@@ -57,19 +66,13 @@ def download_summary(job: Job, items: Sequence[JobItem]) -> DownloadSummary:
         job_id=job.id,
         status=JobStatus(job.status),
         downloaded=overall.done,
-        skipped=overall.skipped,
-        failed=overall.failed,
-        total=overall.total,
-        errors=overall.errors,
+        **overall.counts(),
         actors=[
             ActorDownloadCounts(
                 actor_id=actor["actor_id"],
                 actor_name=actor["actor_name"],
                 downloaded=tally.done,
-                skipped=tally.skipped,
-                failed=tally.failed,
-                total=tally.total,
-                errors=tally.errors,
+                **tally.counts(),
             )
             for actor, tally in per_actor
         ],
@@ -82,21 +85,15 @@ def upload_summary(job: Job, items: Sequence[JobItem]) -> UploadSummary:
         job_id=job.id,
         status=JobStatus(job.status),
         uploaded=overall.done,
-        skipped=overall.skipped,
-        failed=overall.failed,
-        total=overall.total,
         s3_urls=overall.urls,
-        errors=overall.errors,
+        **overall.counts(),
         actors=[
             ActorUploadCounts(
                 actor_id=actor["actor_id"],
                 actor_name=actor["actor_name"],
                 uploaded=tally.done,
-                skipped=tally.skipped,
-                failed=tally.failed,
-                total=tally.total,
                 s3_urls=tally.urls,
-                errors=tally.errors,
+                **tally.counts(),
             )
             for actor, tally in per_actor
         ],
