@@ -30,13 +30,15 @@ from httpx_sse import aconnect_sse
 
 from actormaker.common.bus import Bus
 from actormaker.common.comfy import WorkflowTemplate
+from actormaker.common.runpod import RunPodSettings
+from actormaker.common.service import running_worker
 from actormaker.common.settings import CommonSettings
 from actormaker.devstack.demo_styles import DEMO_SCENES, draw_scene
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import free_port
 from actormaker.devstack.processes import ManagedProcess, answers_ok
-from actormaker.img2img.settings import Img2ImgServiceSettings
-from actormaker.img2img.worker import build_worker, runpod_http
+from actormaker.img2img.settings import Img2ImgSettings
+from actormaker.img2img.worker import img2img_service
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
 SIZE = {"width": 256, "height": 144}  # small renders: the benchmark measures orchestration
@@ -89,26 +91,17 @@ async def timed_batch(client: httpx.AsyncClient, style_id: str) -> tuple[float, 
 async def img2img_worker(
     common: CommonSettings, runpod_api: str, concurrency: int
 ) -> AsyncIterator[None]:
-    settings = Img2ImgServiceSettings(
-        **common.model_dump(),
-        runpod_base_url=runpod_api,
-        runpod_api_key="bench",
-        img2img_concurrency=concurrency,
-        img2img_requests_per_second=1000,
-        img2img_poll_initial_s=0.02,
-        img2img_poll_max_interval_s=0.05,
-        img2img_fetch_timeout_s=0.5,
-        workflows_dir=WORKFLOWS,
+    settings = Img2ImgSettings(
+        concurrency=concurrency, poll_initial_s=0.02, poll_max_interval_s=0.05, fetch_timeout_s=0.5
     )
-    bus = await Bus.connect(settings, name="bench-img2img")
-    async with runpod_http(settings) as http:
-        worker = await build_worker(bus, settings=settings, http=http)
-        await worker.start()
-        try:
+    runpod = RunPodSettings(base_url=runpod_api, api_key="bench", requests_per_second=1000)
+    common = common.model_copy(update={"workflows_dir": WORKFLOWS})
+    bus = await Bus.connect(common, name="bench-img2img")
+    try:
+        async with running_worker(bus, img2img_service(common, settings, runpod)):
             yield
-        finally:
-            await worker.stop()
-    await bus.close()
+    finally:
+        await bus.close()
 
 
 async def seed_sequential(runpod_api: str, count: int) -> float:

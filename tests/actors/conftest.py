@@ -23,7 +23,7 @@ from tests.gateway.conftest import (
     gateway_settings,
     running_gateway,
 )
-from tests.s3sync.conftest import running_worker, s3sync_settings
+from tests.s3sync.conftest import running_worker
 
 KEY = SecretStr("testing")
 
@@ -76,7 +76,7 @@ async def stack(
         }
     )
     gateway = gateway_settings(shared, actor_database, job_wait_timeout_s=30)
-    async with running_gateway(gateway) as running, running_worker(s3sync_settings(shared)):
+    async with running_gateway(gateway) as running, running_worker(shared):
         yield ActorStack(
             gateway=running,
             s3=s3,

@@ -1,32 +1,29 @@
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import logging
-import re
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from PIL import Image
 
 from actormaker.common.comfy import WorkflowTemplate, parse_comfy_output
-from actormaker.common.errors import PermanentError, TransientError, WorkCancelled
-from actormaker.common.runpod import (
-    PollPolicy,
+from actormaker.common.errors import PermanentError, TransientError
+from actormaker.common.providers import (
+    JobState,
+    ProviderHttp,
+    ProviderJobForgotten,
+    ProviderRejected,
+    ProviderUnavailable,
     RetryPolicy,
-    RunPodClient,
-    RunPodJob,
-    RunPodJobExpired,
-    RunPodJobFailed,
-    RunPodRejected,
-    RunPodStatus,
-    RunPodUnavailable,
-    RunPodWaitTimeout,
 )
+from actormaker.common.runpod import RunPodClient, RunPodJob, RunPodStatus
 from actormaker.emulators.runpod import (
     RunningRunPod,
     RunPodEmulator,
@@ -37,7 +34,6 @@ WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 API_KEY = RUNPOD_TEST_KEY
 ENDPOINT_ID = "img2img-client-test"
 RETRY = RetryPolicy(max_attempts=5, initial_delay=0.01, max_delay=0.05)
-POLL = PollPolicy(initial=0.01, factor=1.5, max_interval=0.05, timeout=10.0, not_found_grace=5.0)
 
 JobInput = Callable[..., dict[str, Any]]
 
@@ -51,23 +47,37 @@ def reconfigure(emulator: RunPodEmulator, **changes: Any) -> None:
     emulator.configure(emulator.config.model_copy(update=changes))
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
-
-
-@pytest.fixture
-def client(
-    runpod_server: RunningRunPod, emulator: RunPodEmulator, http: httpx.AsyncClient
+def runpod_client(
+    base_url: str, *, api_key: str = API_KEY, retry: RetryPolicy = RETRY
 ) -> RunPodClient:
-    return RunPodClient(
-        base_url=runpod_server.api_base,
-        api_key=API_KEY,
-        endpoint_id=ENDPOINT_ID,
-        http=http,
-        retry=RETRY,
+    http = ProviderHttp(
+        "RunPod",
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {api_key}"},
+        retry=retry,
+        timeout=5.0,
     )
+    return RunPodClient(http, endpoint_id=ENDPOINT_ID)
+
+
+@pytest.fixture
+async def client(
+    runpod_server: RunningRunPod, emulator: RunPodEmulator
+) -> AsyncIterator[RunPodClient]:
+    async with contextlib.aclosing(runpod_client(runpod_server.api_base)) as opened:
+        yield opened
+
+
+async def until_final(client: RunPodClient, job_id: str) -> list[RunPodJob]:
+    """Every distinct state the job passes through, polled until it is final."""
+    seen: list[RunPodJob] = []
+    async with asyncio.timeout(10):
+        while not seen or not seen[-1].is_final:
+            job = await client.status(job_id)
+            if not seen or job.status != seen[-1].status:
+                seen.append(job)
+            await asyncio.sleep(0.01)
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -91,26 +101,31 @@ def emulated_job(emulator: RunPodEmulator, job_id: str) -> dict[str, Any]:
     return job
 
 
-async def test_run_and_wait_return_the_completed_output(
+async def test_submit_and_status_return_the_completed_output(
     client: RunPodClient, job_input: JobInput
 ) -> None:
-    seen: list[str] = []
+    job_id = await client.submit({"input": job_input()})
+    seen = await until_final(client, job_id)
 
-    async def record(job: RunPodJob) -> None:
-        seen.append(job.status)
-
-    job_id = await client.run(job_input())
-    job = await client.wait(job_id, poll=POLL, on_update=record)
-
+    job = seen[-1]
     assert job_id.endswith("-u1")
     assert job.id == job_id
-    assert job.status == RunPodStatus.COMPLETED
+    assert (job.status, job.state) == (RunPodStatus.COMPLETED, JobState.SUCCEEDED)
     assert job.execution_time is not None
-    assert seen[-1] == "COMPLETED"
-    assert len(seen) == len(set(seen))
     [image] = parse_comfy_output(job.output)
     assert image.data is not None
     assert Image.open(io.BytesIO(image.data)).size == (128, 96)
+
+
+async def test_job_ids_are_kept_exactly_as_runpod_gives_them(
+    client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
+) -> None:
+    reconfigure(emulator, job_id_suffix="-e1")
+
+    job_id = await client.submit({"input": job_input()})
+
+    assert job_id.endswith("-e1")
+    assert (await until_final(client, job_id))[-1].id == job_id
 
 
 @pytest.mark.parametrize("setting", ["rate_limit_rate", "server_error_rate"])
@@ -120,175 +135,101 @@ async def test_throttled_and_failing_requests_are_retried_until_they_succeed(
     # Seed 1 makes the first draw a fault and the next one a success.
     reconfigure(emulator, seed=1, retry_after_s=0, **{setting: 0.5})
 
-    job = await client.wait(await client.run(job_input()), poll=POLL)
+    await client.submit({"input": job_input()})
 
-    assert job.status == RunPodStatus.COMPLETED
     fault = "429" if setting == "rate_limit_rate" else "500"
     assert emulator.counters[f"faults.{fault}"] >= 1
     assert emulator.counters["requests.run"] == 2
 
 
 async def test_retry_after_is_honoured(
-    runpod_server: RunningRunPod,
-    emulator: RunPodEmulator,
-    http: httpx.AsyncClient,
-    job_input: JobInput,
+    runpod_server: RunningRunPod, emulator: RunPodEmulator, job_input: JobInput
 ) -> None:
     reconfigure(emulator, seed=1, rate_limit_rate=0.5, retry_after_s=1)
-    patient = RunPodClient(
-        base_url=runpod_server.api_base,
-        api_key=API_KEY,
-        endpoint_id=ENDPOINT_ID,
-        http=http,
-        retry=RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=5.0),
+    patient = runpod_client(
+        runpod_server.api_base, retry=RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=5.0)
     )
     loop = asyncio.get_running_loop()
     started = loop.time()
 
-    await patient.run(job_input())
+    async with contextlib.aclosing(patient):
+        await patient.submit({"input": job_input()})
 
     assert loop.time() - started >= 0.95
     assert emulator.counters["faults.429"] == 1
 
 
-async def test_persistent_server_errors_raise_runpod_unavailable(
+async def test_persistent_server_errors_are_transient_after_the_retries(
     client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
 ) -> None:
     reconfigure(emulator, server_error_rate=1.0)
 
-    with pytest.raises(RunPodUnavailable, match="HTTP 500 after 5 attempts") as raised:
-        await client.run(job_input())
+    with pytest.raises(ProviderUnavailable, match="HTTP 500 after 5 attempts") as raised:
+        await client.submit({"input": job_input()})
 
     assert isinstance(raised.value, TransientError)
     assert emulator.counters["requests.run"] == RETRY.max_attempts
 
 
-async def test_unreachable_endpoint_raises_runpod_unavailable(http: httpx.AsyncClient) -> None:
+async def test_unreachable_endpoint_is_transient() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    client = RunPodClient(
-        base_url=f"http://127.0.0.1:{closed_port}/v2",
-        api_key=API_KEY,
-        endpoint_id=ENDPOINT_ID,
-        http=http,
+    client = runpod_client(
+        f"http://127.0.0.1:{closed_port}/v2",
         retry=RetryPolicy(max_attempts=2, initial_delay=0.01, max_delay=0.01),
     )
 
-    with pytest.raises(RunPodUnavailable, match="ConnectError"):
-        await client.status("any-job-u1")
+    async with contextlib.aclosing(client):
+        with pytest.raises(ProviderUnavailable, match=r"ConnectError.*after 2 attempts"):
+            await client.status("any-job-u1")
 
 
 async def test_wrong_api_key_is_rejected_permanently(
-    runpod_server: RunningRunPod,
-    emulator: RunPodEmulator,
-    http: httpx.AsyncClient,
-    job_input: JobInput,
+    runpod_server: RunningRunPod, job_input: JobInput
 ) -> None:
-    client = RunPodClient(
-        base_url=runpod_server.api_base,
-        api_key="wrong",
-        endpoint_id=ENDPOINT_ID,
-        http=http,
-        retry=RETRY,
-    )
-
-    with pytest.raises(RunPodRejected, match=r"HTTP 401.*Unauthorized") as raised:
-        await client.run(job_input())
+    async with contextlib.aclosing(runpod_client(runpod_server.api_base, api_key="wrong")) as bad:
+        with pytest.raises(ProviderRejected, match=r"HTTP 401.*Unauthorized") as raised:
+            await bad.submit({"input": job_input()})
 
     assert isinstance(raised.value, PermanentError)
     assert raised.value.status_code == 401
 
 
-async def test_failed_job_raises_runpod_job_failed_with_the_provider_message(
+async def test_a_failed_job_carries_the_worker_message(
     client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
 ) -> None:
     reconfigure(emulator, fail_prompts_containing=["#broken"])
-    job_id = await client.run(job_input("a market #broken"))
 
-    with pytest.raises(RunPodJobFailed) as raised:
-        await client.wait(job_id, poll=POLL)
+    job = (await until_final(client, await client.submit({"input": job_input("a #broken")})))[-1]
 
-    failure = raised.value
-    assert isinstance(failure, PermanentError)
-    assert failure.status == "FAILED"
-    assert failure.job_id == job_id
-    assert "Job processing failed" in str(failure)
-    assert "Node Type: KSampler, Node ID: 150, Message: emulated failure" in str(failure)
+    assert (job.status, job.state) == ("FAILED", JobState.FAILED)
+    assert "Job processing failed" in job.failure_message()
+    assert "Node Type: KSampler, Node ID: 150, Message: emulated failure" in job.failure_message()
 
 
-async def test_job_exceeding_its_execution_timeout_raises_runpod_job_failed(
+async def test_cancel_cancels_the_provider_job(
     client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
 ) -> None:
     reconfigure(emulator, hang_rate=1.0)
-    job_id = await client.run(job_input(), policy={"executionTimeout": 50})
+    job_id = await client.submit({"input": job_input()})
 
-    with pytest.raises(RunPodJobFailed, match="TIMED_OUT") as raised:
-        await client.wait(job_id, poll=POLL)
-
-    assert raised.value.status == "TIMED_OUT"
-
-
-async def test_cancel_check_cancels_the_provider_job(
-    client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
-) -> None:
-    reconfigure(emulator, hang_rate=1.0)
-    running = asyncio.Event()
-
-    async def note(job: RunPodJob) -> None:
-        if job.status == RunPodStatus.IN_PROGRESS:
-            running.set()
-
-    async def cancelled() -> bool:
-        return running.is_set()
-
-    job_id = await client.run(job_input())
-    with pytest.raises(WorkCancelled, match=job_id):
-        await client.wait(job_id, poll=POLL, on_update=note, check_cancelled=cancelled)
+    await client.cancel(job_id)
 
     job = emulated_job(emulator, job_id)
     assert (job["status"], job["cancel_calls"]) == ("CANCELLED", 1)
+    assert (await client.status(job_id)).state is JobState.CANCELLED
 
 
-async def test_poll_timeout_cancels_the_job_and_is_transient(
-    client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
-) -> None:
-    reconfigure(emulator, hang_rate=1.0)
-    job_id = await client.run(job_input())
-    short = PollPolicy(initial=0.01, max_interval=0.02, timeout=0.2)
-
-    with pytest.raises(RunPodWaitTimeout, match=re.escape("did not finish within 0.2s")) as raised:
-        await client.wait(job_id, poll=short)
-
-    assert isinstance(raised.value, TransientError)
-    job = emulated_job(emulator, job_id)
-    assert (job["status"], job["cancel_calls"]) == ("CANCELLED", 1)
-
-
-async def test_404_right_after_submit_counts_as_queued(
-    client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
-) -> None:
-    reconfigure(emulator, not_found_for_s=0.1)
-    seen: list[str] = []
-
-    async def record(job: RunPodJob) -> None:
-        seen.append(job.status)
-
-    job = await client.wait(await client.run(job_input()), poll=POLL, on_update=record)
-
-    assert job.status == RunPodStatus.COMPLETED
-    assert seen[0] == "IN_QUEUE"
-
-
-async def test_404_after_the_grace_period_means_the_job_expired(
+async def test_a_job_the_provider_forgot_is_reported_as_forgotten(
     client: RunPodClient, emulator: RunPodEmulator, job_input: JobInput
 ) -> None:
     reconfigure(emulator, retention_s=0.0)
-    job_id = await client.run(job_input())
-    no_grace = PollPolicy(initial=0.01, max_interval=0.02, timeout=10.0, not_found_grace=0.0)
+    job_id = await client.submit({"input": job_input()})
+    await asyncio.sleep(0.2)
 
-    with pytest.raises(RunPodJobExpired, match=f"RunPod job {job_id} expired") as raised:
-        await client.wait(job_id, poll=no_grace)
+    with pytest.raises(ProviderJobForgotten, match=f"RunPod job {job_id} expired") as raised:
+        await client.status(job_id)
 
     assert isinstance(raised.value, PermanentError)
 
@@ -296,11 +237,28 @@ async def test_404_after_the_grace_period_means_the_job_expired(
 async def test_health_reports_the_endpoint_counters(
     client: RunPodClient, job_input: JobInput
 ) -> None:
-    await client.wait(await client.run(job_input()), poll=POLL)
+    await until_final(client, await client.submit({"input": job_input()}))
 
     health = await client.health()
 
     assert health.jobs["completed"] == 1
+
+
+async def test_every_request_is_paced_to_the_provider_rate(runpod_server: RunningRunPod) -> None:
+    rate, requests = 50.0, 60
+    http = ProviderHttp(
+        "RunPod",
+        base_url=runpod_server.api_base,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        requests_per_second=rate,
+    )
+    async with contextlib.aclosing(RunPodClient(http, endpoint_id="pacing")) as paced:
+        started = time.perf_counter()
+        for _ in range(requests):
+            await paced.health()
+        elapsed = time.perf_counter() - started
+    # The bucket starts full (one second's worth), so only the requests past that burst wait.
+    assert elapsed >= (requests - rate) / rate
 
 
 async def test_the_api_key_never_reaches_the_logs(
@@ -312,9 +270,9 @@ async def test_the_api_key_never_reaches_the_logs(
     caplog.set_level(logging.DEBUG)
     reconfigure(emulator, seed=1, server_error_rate=0.5)
 
-    await client.wait(await client.run(job_input()), poll=POLL)
+    await until_final(client, await client.submit({"input": job_input()}))
 
-    assert any(record.message == "runpod request retried" for record in caplog.records)
+    assert any(record.message == "provider request retried" for record in caplog.records)
     for record in caplog.records:
         assert API_KEY not in json.dumps(record.__dict__, default=str)
 
@@ -323,7 +281,9 @@ def test_unknown_statuses_parse_and_are_not_final() -> None:
     job = RunPodJob.model_validate({"id": "abc-e1", "status": "BOOTING", "delayTime": 5})
 
     assert (job.is_final, job.known_status, job.delay_time) == (False, None, 5)
+    assert job.state is JobState.RUNNING
     assert RunPodJob(id="x", status="TIMED_OUT").is_final
+    assert RunPodJob(id="x", status="TIMED_OUT").state is JobState.FAILED
 
 
 @pytest.mark.parametrize(

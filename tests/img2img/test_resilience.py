@@ -41,7 +41,7 @@ async def test_partial_failure_keeps_the_successes_and_the_failures_stay_retryab
 async def test_cancel_mid_batch_stops_remaining_work_and_cancels_provider_jobs(
     make_stack: StackFactory,
 ) -> None:
-    async with make_stack(img2img_concurrency=2) as stack:
+    async with make_stack(concurrency=2) as stack:
         await stack.emulate(latency_s=30)
         dataset = await new_dataset(stack, SCENES)
         response = await stack.client.post(
@@ -64,6 +64,8 @@ async def test_cancel_mid_batch_stops_remaining_work_and_cancels_provider_jobs(
         provider_jobs = await stack.emulated_jobs()
         assert len(provider_jobs) == 2, "queued items never reached the provider"
         assert all(j["status"] == "CANCELLED" and j["cancel_calls"] == 1 for j in provider_jobs)
+        stats = await stack.provider_stats()
+        assert (stats["submitted"], stats["cancelled"]) == (2, 2)
         assert await training_images(stack, dataset.style_id) == {}
 
 
@@ -85,7 +87,7 @@ async def test_provider_429s_and_500s_are_retried_until_every_image_is_made(
 async def test_a_hanging_provider_job_is_cancelled_and_the_image_made_on_retry(
     make_stack: StackFactory,
 ) -> None:
-    async with make_stack(img2img_job_timeout_s=0.5) as stack:
+    async with make_stack(job_timeout_s=0.5) as stack:
         await stack.emulate(hang_rate=1.0)
         dataset = await new_dataset(stack, SCENES[:1])
         response = await stack.client.post(

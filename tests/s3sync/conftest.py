@@ -9,10 +9,11 @@ from pydantic import SecretStr
 
 from actormaker.common.bus import Bus
 from actormaker.common.s3client import s3_client_factory
+from actormaker.common.service import running_worker as running_service
 from actormaker.common.settings import CommonSettings
 from actormaker.common.storage.local import LocalStorage
 from actormaker.s3sync.settings import S3SyncSettings
-from actormaker.s3sync.worker import build_worker
+from actormaker.s3sync.worker import s3sync_service
 
 
 @pytest.fixture
@@ -36,36 +37,33 @@ def storage(tmp_path: Path) -> LocalStorage:
     return LocalStorage(tmp_path / "storage")
 
 
-def s3sync_settings(settings: CommonSettings, **overrides: object) -> S3SyncSettings:
-    """Worker settings that share `settings`' common fields, with quick test timings."""
-    shared = {name: value for name, value in settings if name in CommonSettings.model_fields}
-    quick = {"s3sync_ack_wait_s": 2.0, "s3sync_fetch_timeout_s": 0.2}
-    return S3SyncSettings(**shared | quick | overrides)
+QUICK = S3SyncSettings(ack_wait_s=2.0, fetch_timeout_s=0.2)
 
 
 @pytest.fixture
-def worker_settings(
+def worker_common(
     settings: CommonSettings, s3_endpoint: str, bucket: str, tmp_path: Path
-) -> S3SyncSettings:
+) -> CommonSettings:
     """An s3sync worker whose asset bucket is this test's bucket and storage its own folder."""
-    return s3sync_settings(
-        settings,
-        data_dir=tmp_path / "storage",
-        s3_endpoint_url=s3_endpoint,
-        aws_access_key_id=SecretStr("testing"),
-        aws_secret_access_key=SecretStr("testing"),
-        s3sync_asset_bucket=bucket,
+    return settings.model_copy(
+        update={
+            "data_dir": tmp_path / "storage",
+            "s3_endpoint_url": s3_endpoint,
+            "aws_access_key_id": SecretStr("testing"),
+            "aws_secret_access_key": SecretStr("testing"),
+            "s3sync_asset_bucket": bucket,
+        }
     )
 
 
 @asynccontextmanager
-async def running_worker(settings: S3SyncSettings) -> AsyncIterator[Bus]:
+async def running_worker(
+    common: CommonSettings, settings: S3SyncSettings = QUICK
+) -> AsyncIterator[Bus]:
     """The real s3sync worker on a NATS connection of its own; yields a bus to publish on."""
-    worker_bus = await Bus.connect(settings, name="s3sync-test")
-    worker = await build_worker(worker_bus, settings=settings)
-    await worker.start()
+    worker_bus = await Bus.connect(common, name="s3sync-test")
     try:
-        yield worker_bus
+        async with running_service(worker_bus, s3sync_service(common, settings)):
+            yield worker_bus
     finally:
-        await worker.stop()
         await worker_bus.close()

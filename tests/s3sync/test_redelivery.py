@@ -14,16 +14,16 @@ from uuid import uuid4
 from actormaker.common.bus import Bus
 from actormaker.common.schemas import EventType
 from actormaker.common.schemas.s3sync import DownloadFile
-from actormaker.s3sync.settings import S3SyncSettings
+from actormaker.common.settings import CommonSettings
 from tests.common.bus.helpers import events_until, has
-from tests.s3sync.conftest import running_worker
+from tests.s3sync.conftest import QUICK, running_worker
 from tests.s3sync.proxy import StallingProxy
 
 ACTOR = "0002_european_35_female"
 SIZE = 24 * 2**20
 
 
-def _worker_env(settings: S3SyncSettings, endpoint: str) -> dict[str, str]:
+def _worker_env(settings: CommonSettings, endpoint: str) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],
         "ENVIRONMENT": "test",
@@ -33,12 +33,12 @@ def _worker_env(settings: S3SyncSettings, endpoint: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "S3SYNC_ASSET_BUCKET": settings.s3sync_asset_bucket,
-        "S3SYNC_ACK_WAIT_S": str(settings.s3sync_ack_wait_s),
+        "S3SYNC_ACK_WAIT_S": str(QUICK.ack_wait_s),
     }
 
 
 async def test_download_killed_mid_transfer_is_finished_whole_by_another_worker(
-    worker_settings: S3SyncSettings, s3: Any, bucket: str, bus: Bus, tmp_path: Path
+    worker_common: CommonSettings, s3: Any, bucket: str, bus: Bus, tmp_path: Path
 ) -> None:
     data = os.urandom(SIZE)
     await s3.put_object(Bucket=bucket, Key="big/actor_0.png", Body=data)
@@ -52,15 +52,15 @@ async def test_download_killed_mid_transfer_is_finished_whole_by_another_worker(
         s3_key="big/actor_0.png",
         local_key=local_key,
     )
-    assert worker_settings.s3_endpoint_url is not None
-    proxy = StallingProxy(urlsplit(worker_settings.s3_endpoint_url).port or 0, stall_after=2**20)
+    assert worker_common.s3_endpoint_url is not None
+    proxy = StallingProxy(urlsplit(worker_common.s3_endpoint_url).port or 0, stall_after=2**20)
     endpoint = await proxy.start()
     with (tmp_path / "worker.log").open("wb") as log:
         doomed = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "actormaker.s3sync",
-            env=_worker_env(worker_settings, endpoint),
+            env=_worker_env(worker_common, endpoint),
             stdout=log,
             stderr=log,
         )
@@ -70,7 +70,7 @@ async def test_download_killed_mid_transfer_is_finished_whole_by_another_worker(
         doomed.send_signal(signal.SIGKILL)
         await doomed.wait()
 
-        async with running_worker(worker_settings):
+        async with running_worker(worker_common):
             events = await events_until(bus, command.job_id, has(EventType.ITEM_SUCCEEDED))
     finally:
         if doomed.returncode is None:
@@ -85,9 +85,9 @@ async def test_download_killed_mid_transfer_is_finished_whole_by_another_worker(
     assert succeeded.attempt >= 2, "another delivery finished it"
     assert succeeded.output is not None
     assert succeeded.output["action"] == "downloaded"
-    folder = (worker_settings.data_dir / local_key).parent
+    folder = (worker_common.data_dir / local_key).parent
     assert [path.name for path in folder.iterdir()] == [f"{ACTOR}_0.png"], "no temp file left"
-    written = (worker_settings.data_dir / local_key).read_bytes()
+    written = (worker_common.data_dir / local_key).read_bytes()
     assert (
         hashlib.md5(written, usedforsecurity=False).digest()
         == hashlib.md5(data, usedforsecurity=False).digest()

@@ -9,7 +9,7 @@ import pytest
 from actormaker.common.bus import Bus
 from actormaker.common.schemas import Command, EventType
 from actormaker.common.schemas.s3sync import DownloadFile, UploadFile
-from actormaker.s3sync.settings import S3SyncSettings
+from actormaker.common.settings import CommonSettings
 from tests.common.bus.helpers import events_until, final
 from tests.s3sync.conftest import running_worker
 
@@ -52,24 +52,24 @@ async def _failure(bus: Bus, command: Command) -> str:
     ],
 )
 async def test_a_forged_download_fails_without_touching_storage(
-    worker_settings: S3SyncSettings, bucket: str, fields: dict[str, str], reason: str
+    worker_common: CommonSettings, bucket: str, fields: dict[str, str], reason: str
 ) -> None:
     command = _download(**({"bucket": bucket} | fields))
 
-    async with running_worker(worker_settings) as bus:
+    async with running_worker(worker_common) as bus:
         message = await _failure(bus, command)
 
     assert reason in message
-    assert not any(worker_settings.data_dir.rglob("*.png"))
+    assert not any(worker_common.data_dir.rglob("*.png"))
 
 
 async def test_a_forged_upload_cannot_record_a_url_for_another_object_or_file(
-    worker_settings: S3SyncSettings, bucket: str
+    worker_common: CommonSettings, bucket: str
 ) -> None:
     elsewhere = _upload(bucket, url=f"s3://{bucket}/other.png")
     other_manifest = _upload(bucket, manifest_key="data/actors/victim/training_data/response.json")
 
-    async with running_worker(worker_settings) as bus:
+    async with running_worker(worker_common) as bus:
         first = await _failure(bus, elsewhere)
         second = await _failure(bus, other_manifest)
 
@@ -78,12 +78,12 @@ async def test_a_forged_upload_cannot_record_a_url_for_another_object_or_file(
 
 
 async def test_upload_of_a_missing_local_file_fails_naming_it(
-    worker_settings: S3SyncSettings, bucket: str
+    worker_common: CommonSettings, bucket: str
 ) -> None:
     command = _upload(bucket, s3_key=f"{secrets.token_hex(4)}.png")
     command = command.model_copy(update={"url": f"s3://{bucket}/{command.s3_key}"})
 
-    async with running_worker(worker_settings) as bus:
+    async with running_worker(worker_common) as bus:
         message = await _failure(bus, command)
 
     assert message == f"file not found: {LOCAL}"

@@ -1,33 +1,108 @@
-"""Run a worker service: connect, pull until SIGINT/SIGTERM, then shut down gracefully."""
+"""A worker service written once: its settings, its handlers' resources, and running it.
+
+A service is a name, its `WorkerSettings` (read with the service's env prefix) and an async
+context manager that builds the resources its handlers need and yields the routes; the runner
+connects, pulls until SIGINT/SIGTERM, stops the worker, then closes those resources.
+"""
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 
-from actormaker.common.bus import Bus, Worker
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from actormaker.common.bus import Bus, CancelHook, DeliveryPolicy, Handler, Worker
 from actormaker.common.logs import configure_logging
-from actormaker.common.settings import CommonSettings
+from actormaker.common.schemas import Command
+from actormaker.common.settings import CommonSettings, prefixed_config
 
 log = logging.getLogger(__name__)
 
-WorkerFactory = Callable[[Bus], Awaitable[Worker]]
+
+class WorkerSettings(BaseSettings):
+    """How a worker pulls and settles its commands; subclasses set the env prefix."""
+
+    model_config = prefixed_config("WORKER_")
+
+    concurrency: int = Field(default=4, ge=1, le=256)
+    ack_wait_s: float = Field(default=30.0, gt=0)
+    max_deliver: int = Field(default=5, ge=1)
+    retry_backoff_s: tuple[float, ...] = (1.0, 5.0, 15.0, 60.0)
+    fetch_timeout_s: float = Field(
+        default=2.0, gt=0
+    )  # one pull's wait; bounds how long a stop takes
+    shutdown_grace_s: float = Field(default=10.0, ge=0)  # in-flight items' time to finish on stop
+
+    def delivery_policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            ack_wait=self.ack_wait_s, max_deliver=self.max_deliver, backoff=self.retry_backoff_s
+        )
 
 
-async def serve_worker(settings: CommonSettings, *, service: str, build: WorkerFactory) -> None:
-    """Run the worker that `build` makes until the process is asked to stop."""
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
+@dataclass(frozen=True, kw_only=True)
+class WorkerRoutes:
+    """Which handler runs each command, and what to do when an item's job is cancelled."""
+
+    handlers: Mapping[type[Command], Handler]
+    on_cancelled: CancelHook | None = None
+
+
+RoutesFactory = Callable[[Bus], AbstractAsyncContextManager[WorkerRoutes]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerService:
+    name: str
+    settings: WorkerSettings
+    routes: RoutesFactory
+
+
+@contextlib.asynccontextmanager
+async def running_worker(bus: Bus, service: WorkerService) -> AsyncIterator[Worker]:
+    """The service's worker pulling on `bus` while the block runs; its resources closed after."""
+    settings = service.settings
+    async with service.routes(bus) as routes:
+        worker = Worker(
+            bus,
+            service=service.name,
+            handlers=routes.handlers,
+            concurrency=settings.concurrency,
+            policy=settings.delivery_policy(),
+            fetch_timeout=settings.fetch_timeout_s,
+            shutdown_grace=settings.shutdown_grace_s,
+            on_cancelled=routes.on_cancelled,
+        )
+        await worker.start()
+        try:
+            yield worker
+        finally:
+            await worker.stop()
+
+
+async def serve_worker(common: CommonSettings, service: WorkerService) -> None:
+    """Run the service until the process is asked to stop."""
+    configure_logging(level=common.log_level, fmt=common.log_format)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    bus = await Bus.connect(settings, name=service)
+    bus = await Bus.connect(common, name=service.name)
     try:
-        worker = await build(bus)
-        await worker.start()
-        log.info("worker started", extra={"service": service, "concurrency": worker.concurrency})
-        await stop.wait()
-        log.info("worker stopping", extra={"service": service})
-        await worker.stop()
+        async with running_worker(bus, service) as worker:
+            log.info(
+                "worker started", extra={"service": service.name, "concurrency": worker.concurrency}
+            )
+            await stop.wait()
+            log.info("worker stopping", extra={"service": service.name})
     finally:
         await bus.close()
+
+
+def run_service(common: CommonSettings, service: WorkerService) -> None:
+    """`python -m actormaker.<service>`: serve until SIGINT/SIGTERM."""
+    asyncio.run(serve_worker(common, service))

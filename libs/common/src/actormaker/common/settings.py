@@ -3,12 +3,17 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
 
 SETTINGS_CONFIG = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+
+
+def prefixed_config(prefix: str) -> SettingsConfigDict:
+    """The settings config of one service or provider: its variables start with `prefix`."""
+    return SettingsConfigDict(**SETTINGS_CONFIG, env_prefix=prefix)
 
 
 class CommonSettings(BaseSettings):
@@ -39,6 +44,12 @@ class CommonSettings(BaseSettings):
     s3sync_asset_bucket: str = "story-boards-assets"
     s3sync_asset_prefix: str = "system_actors/training_data"
     s3sync_allowed_buckets: list[str] = []
+
+    # Where providers can reach the gateway's webhook route (e.g. https://actormaker.example.com).
+    # Unset: no webhooks are sent and workers find out by polling alone.
+    public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
+
+    workflows_dir: Path = Path("workflows")  # ComfyUI templates and their bindings
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

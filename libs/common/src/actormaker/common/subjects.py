@@ -25,3 +25,11 @@ def event_subject(job_id: UUID, event_type: str) -> str:
 def job_events(job_id: UUID) -> str:
     """The filter that matches every event of one job."""
     return f"evt.job.{job_id}.>"
+
+
+PROVIDER_JOBS_BUCKET = "provider_jobs"
+
+
+def provider_nudge(ledger_key: str) -> str:
+    """Where a webhook for one step is announced to the worker waiting on it (core NATS)."""
+    return f"provider.nudge.{ledger_key}"

@@ -2,7 +2,9 @@
 
 Job API under /v2/{endpoint_id}: /run, /runsync, /status/{id}, /cancel/{id}, /health.
 Admin API for tests and benchmarks: GET/PUT /_emulator/config, GET /_emulator/jobs,
-POST /_emulator/reset. PUT /_emulator/config replaces the fields it names.
+GET /_emulator/stats (per endpoint: jobs submitted, polled, cancelled; webhooks sent),
+POST /_emulator/reset. PUT /_emulator/config replaces the fields it names. Finished jobs call
+their webhook (as often and as late as configured).
 """
 
 import asyncio
@@ -88,8 +90,6 @@ async def found_job(emulator: EmulatorDep, job_id: str) -> EmulatedJob:
     return job
 
 
-JobDep = Annotated[EmulatedJob, Depends(found_job)]
-
 jobs_router = APIRouter(
     prefix="/v2/{endpoint_id}", dependencies=[Depends(require_auth), Depends(require_endpoint)]
 )
@@ -120,12 +120,15 @@ async def run_job_sync(
 
 
 @jobs_router.get("/status/{job_id}", dependencies=[Depends(counted("status", faults=True))])
-async def job_status(job: JobDep) -> dict[str, Any]:
+async def job_status(endpoint_id: str, job_id: str, emulator: EmulatorDep) -> dict[str, Any]:
+    emulator.note(endpoint_id, "polled")
+    job = await found_job(emulator, job_id)
     return job.wire()
 
 
 @jobs_router.post("/cancel/{job_id}", dependencies=[Depends(counted("cancel", faults=False))])
-async def cancel_job(job_id: str, emulator: EmulatorDep) -> dict[str, str]:
+async def cancel_job(endpoint_id: str, job_id: str, emulator: EmulatorDep) -> dict[str, str]:
+    emulator.note(endpoint_id, "cancelled")
     job = emulator.cancel(job_id)
     if job is None:
         raise ProviderError(404, f"job {job_id} not found")
@@ -157,6 +160,11 @@ async def update_config(changes: dict[str, Any], emulator: EmulatorDep) -> RunPo
 async def list_jobs(emulator: EmulatorDep) -> dict[str, Any]:
     jobs = [job.summary() for job in emulator.jobs()]
     return {"jobs": jobs, "counters": dict(emulator.counters)}
+
+
+@admin_router.get("/stats")
+async def read_stats(emulator: EmulatorDep) -> dict[str, Any]:
+    return {"endpoints": emulator.stats()}
 
 
 @admin_router.post("/reset")

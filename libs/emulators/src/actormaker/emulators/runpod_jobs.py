@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import logging
 import random
 import time
 import traceback
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
+import httpx
+
 from actormaker.emulators.comfy_worker import (
     WorkerError,
     execution_error,
@@ -21,8 +24,14 @@ from actormaker.emulators.comfy_worker import (
 )
 from actormaker.emulators.runpod_schemas import JobPolicy, JobRequest, RunPodEmulatorConfig
 
+log = logging.getLogger(__name__)
+
 FINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"})
 _SWEEP_INTERVAL_S = 1.0
+# RunPod sends a webhook up to 3 times until it gets a 200.
+_WEBHOOK_ATTEMPTS = 3
+_WEBHOOK_TIMEOUT_S = 10.0
+STAT_NAMES = ("submitted", "polled", "cancelled", "webhooks_sent")
 
 
 class Fate(Enum):
@@ -95,6 +104,9 @@ class RunPodEmulator:
     def __init__(self, config: RunPodEmulatorConfig) -> None:
         self._jobs: dict[str, EmulatedJob] = {}
         self.counters: Counter[str] = Counter()
+        self._stats: dict[str, Counter[str]] = {}
+        self._webhooks: set[asyncio.Task[None]] = set()
+        self._http: httpx.AsyncClient | None = None
         self._config = config
         self._slots = _worker_slots(config.workers)
         self.configure(config)
@@ -115,14 +127,30 @@ class RunPodEmulator:
         await self.close()
         self._jobs.clear()
         self.counters.clear()
+        self._stats.clear()
         self._slots = _worker_slots(self._config.workers)
         self.configure(self._config)
 
     async def close(self) -> None:
         tasks = [job.task for job in self._jobs.values() if job.task and not job.task.done()]
+        tasks += self._webhooks
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def note(self, endpoint_id: str, stat: str) -> None:
+        """Count one job submitted, polled, cancelled or one webhook sent, per endpoint."""
+        self._stats.setdefault(endpoint_id, Counter())[stat] += 1
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Per endpoint, how many jobs were submitted, polled and cancelled, webhooks sent."""
+        return {
+            endpoint: {name: counts[name] for name in STAT_NAMES}
+            for endpoint, counts in self._stats.items()
+        }
 
     def count(self, route: str) -> None:
         self.counters[f"requests.{route}"] += 1
@@ -144,7 +172,7 @@ class RunPodEmulator:
         now = time.monotonic()
         policy = request.policy or JobPolicy()
         job = EmulatedJob(
-            id=f"{'sync-' if sync else ''}{uuid.uuid4()}-u1",
+            id=f"{'sync-' if sync else ''}{uuid.uuid4()}{self._config.job_id_suffix}",
             endpoint_id=endpoint_id,
             input=request.input,
             fate=self._draw_fate(),
@@ -154,6 +182,7 @@ class RunPodEmulator:
             expires_at=now + policy.ttl_ms / 1000 if policy.ttl_ms else None,
         )
         self._jobs[job.id] = job
+        self.note(endpoint_id, "submitted")
         job.task = asyncio.create_task(self._execute(job), name=f"runpod-emulator-{job.id}")
         return job
 
@@ -227,6 +256,34 @@ class RunPodEmulator:
             job.finish("FAILED", error=_crash_report(exc))
         else:
             job.finish("COMPLETED", output=output)
+        if job.webhook is not None:
+            self._send_webhook(job)
+
+    def _send_webhook(self, job: EmulatedJob) -> None:
+        task = asyncio.create_task(self._deliver_webhook(job), name=f"runpod-webhook-{job.id}")
+        self._webhooks.add(task)
+        task.add_done_callback(self._webhooks.discard)
+
+    async def _deliver_webhook(self, job: EmulatedJob) -> None:
+        """POST the job object to its webhook, like RunPod: retried until a 200, 3 tries."""
+        assert job.webhook is not None
+        config = self._config
+        body = {**job.wire(), "input": job.input, "webhook": job.webhook}
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=_WEBHOOK_TIMEOUT_S)
+        await asyncio.sleep(config.webhook_delay_s)
+        for _ in range(config.webhook_deliveries):
+            for attempt in range(1, _WEBHOOK_ATTEMPTS + 1):
+                self.note(job.endpoint_id, "webhooks_sent")
+                try:
+                    response = await self._http.post(job.webhook, json=body)
+                except httpx.HTTPError as error:
+                    log.info("webhook not delivered", extra={"job": job.id, "error": repr(error)})
+                else:
+                    if response.status_code == httpx.codes.OK:
+                        break
+                if attempt < _WEBHOOK_ATTEMPTS:
+                    await asyncio.sleep(config.webhook_retry_interval_s)
 
     async def _work(self, job: EmulatedJob) -> dict[str, Any]:
         comfy_job = await asyncio.to_thread(read_job_input, job.input)

@@ -31,6 +31,10 @@ class RunPodEmulatorConfig(BaseModel):
     fail_prompts_containing: list[str] = []
     seed: int = 0
     runsync_wait_s: float = Field(default=90.0, gt=0.0)
+    job_id_suffix: str = Field(default="-u1", pattern=r"^(-[a-z][0-9]{1,3})?$")  # "-e1" as well
+    webhook_deliveries: int = Field(default=1, ge=0, le=5)  # 2 = every webhook sent twice
+    webhook_delay_s: float = Field(default=0.0, ge=0.0)  # > 0: late webhooks
+    webhook_retry_interval_s: float = Field(default=10.0, ge=0.0)  # RunPod: 2 retries, 10 s apart
 
 
 class JobPolicy(BaseModel):

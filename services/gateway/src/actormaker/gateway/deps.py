@@ -18,6 +18,7 @@ from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.jobs import load_job
 from actormaker.gateway.models import Job
 from actormaker.gateway.settings import GatewaySettings
+from actormaker.gateway.webhooks import WebhookInbox
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Services:
     storage: Storage
     file_links: FileLinks
     feeds: JobFeeds
+    webhooks: WebhookInbox
 
 
 def get_services(request: Request) -> Services:

@@ -15,8 +15,13 @@ class Unauthorized(ActorMakerError):
     """No valid API key."""
 
 
+class Forbidden(ActorMakerError):
+    """A credential that is not good for this request (a webhook's token or signature)."""
+
+
 _STATUS = (
     (Unauthorized, status.HTTP_401_UNAUTHORIZED),
+    (Forbidden, status.HTTP_403_FORBIDDEN),
     (NotFound, status.HTTP_404_NOT_FOUND),
     (Conflict, status.HTTP_409_CONFLICT),
     (InvalidInput, status.HTTP_422_UNPROCESSABLE_CONTENT),

@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from actormaker.common.bus import Bus
+from actormaker.common.ledger import Nudges, ProviderLedger
 from actormaker.common.storage import open_workspace
-from actormaker.gateway.api.main import api_router, files_router, health_router
+from actormaker.gateway.api.main import api_router, health_router, open_router
 from actormaker.gateway.db import create_engine, init_db, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
 from actormaker.gateway.deps import Services
@@ -18,6 +19,7 @@ from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.middleware import BodySizeLimit
 from actormaker.gateway.projector import create_projector
 from actormaker.gateway.settings import GatewaySettings
+from actormaker.gateway.webhooks import WebhookInbox
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -31,6 +33,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         bus = await Bus.connect(settings, name="gateway")
         sessions = session_factory(engine)
         feeds = JobFeeds(bus.js, linger=settings.sse_feed_linger_s)
+        secret = settings.replicate_webhook_secret
         background = [create_projector(bus, sessions), create_dead_letter_watcher(bus)]
         for consumer in background:
             await consumer.start()
@@ -42,6 +45,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             storage=open_workspace(settings),
             file_links=FileLinks.from_settings(settings),
             feeds=feeds,
+            webhooks=WebhookInbox(
+                ledger=await ProviderLedger.open(bus.js, settings),
+                nudges=Nudges(bus.nc),
+                replicate_secret=secret.get_secret_value() if secret else None,
+                tolerance_s=settings.webhook_tolerance_s,
+            ),
         )
         try:
             yield
@@ -56,5 +65,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
-    app.include_router(files_router)
+    app.include_router(open_router)
     return app

@@ -1,6 +1,5 @@
 """Gateway settings: the shared ones plus the database, the HTTP listener and the API key."""
 
-from pathlib import Path
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -23,7 +22,10 @@ class GatewaySettings(CommonSettings):
     sse_feed_linger_s: float = 10.0
     job_wait_timeout_s: float = 600.0
     file_link_ttl_s: float = Field(default=3600.0, gt=0)
-    workflows_dir: Path = Path("workflows")  # the img2img binding that request workflows must fit
+    # Replicate signs its webhooks with the account's secret (`whsec_...`); without it, every
+    # Replicate webhook is refused and the workers find out by polling.
+    replicate_webhook_secret: SecretStr | None = None
+    webhook_tolerance_s: float = Field(default=300.0, gt=0)
 
     @model_validator(mode="after")
     def _require_api_key_outside_local(self) -> Self:

@@ -1,21 +1,15 @@
 """`python -m actormaker.img2img`: run the img2img worker until SIGINT/SIGTERM."""
 
-import asyncio
-from functools import partial
-
-from actormaker.common.service import serve_worker
-from actormaker.img2img.settings import Img2ImgServiceSettings
-from actormaker.img2img.worker import SERVICE, build_worker, runpod_http
-
-
-async def run(settings: Img2ImgServiceSettings) -> None:
-    async with runpod_http(settings) as http:
-        build = partial(build_worker, settings=settings, http=http)
-        await serve_worker(settings, service=SERVICE, build=build)
+from actormaker.common.runpod import RunPodSettings
+from actormaker.common.service import run_service
+from actormaker.common.settings import CommonSettings
+from actormaker.img2img.settings import Img2ImgSettings
+from actormaker.img2img.worker import img2img_service
 
 
 def main() -> None:
-    asyncio.run(run(Img2ImgServiceSettings()))
+    common = CommonSettings()
+    run_service(common, img2img_service(common, Img2ImgSettings(), RunPodSettings()))
 
 
 if __name__ == "__main__":

@@ -1,54 +1,81 @@
-"""One workflow run on RunPod: submit with /run, poll /status, cancel when the item stops."""
+"""One workflow run on RunPod as a ledger step: submitted once, its image kept until saved."""
 
-import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
 
 from actormaker.common.bus import ItemContext
 from actormaker.common.comfy.workflows import Workflow
-from actormaker.common.runpod import (
-    PollPolicy,
-    RunPodClient,
-    RunPodJob,
-    RunPodRejected,
-    RunPodStatus,
-    RunPodUnavailable,
-)
+from actormaker.common.ledger import ProviderSteps
+from actormaker.common.providers import JobState, ProviderJob
+from actormaker.common.runpod import RunPodClient
+from actormaker.common.storage import Storage, join_key
+from actormaker.img2img.imaging import result_image
 
-_FRACTION = {
-    RunPodStatus.IN_QUEUE: 0.2,
-    RunPodStatus.IN_PROGRESS: 0.5,
-    RunPodStatus.RUNNING: 0.5,
-    RunPodStatus.COMPLETED: 0.8,
-}
+RENDER_STEP = "render"
+
+_FRACTION = {JobState.QUEUED: 0.2, JobState.RUNNING: 0.5, JobState.SUCCEEDED: 0.8}
 # RunPod's smallest accepted executionTimeout.
 _MIN_EXECUTION_TIMEOUT_MS = 5000
+
+
+class RenderedImage(BaseModel):
+    """A finished render, kept in workspace storage (RunPod forgets results) until it is saved."""
+
+    key: str
+    width: int
+    height: int
+    runpod_job_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Renderer:
     runpod: RunPodClient
-    poll: PollPolicy
+    steps: ProviderSteps
+    storage: Storage
+    downloads: httpx.AsyncClient
+    timeout_s: float
 
-    async def render(self, workflow: Workflow, ctx: ItemContext) -> RunPodJob:
-        """The COMPLETED job; raises the client's work outcomes otherwise."""
-        name = ctx.item_key
-        timeout_ms = max(round(self.poll.timeout * 1000), _MIN_EXECUTION_TIMEOUT_MS)
-        job_id = await self.runpod.run(
-            {"workflow": workflow}, policy={"executionTimeout": timeout_ms}
-        )
-        await ctx.progress(f"{name}: RunPod job {job_id} submitted", fraction=0.1)
+    async def render(
+        self, ctx: ItemContext, workflow: Callable[[], Awaitable[Workflow]]
+    ) -> RenderedImage:
+        """The render of `workflow` (built only if a job has to be submitted)."""
+        timeout_ms = max(round(self.timeout_s * 1000), _MIN_EXECUTION_TIMEOUT_MS)
 
-        async def report(job: RunPodJob) -> None:
-            fraction = _FRACTION.get(job.known_status) if job.known_status else None
-            await ctx.progress(f"{name}: RunPod job {job.id} {job.status}", fraction=fraction)
+        async def request() -> dict[str, Any]:
+            return {
+                "input": {"workflow": await workflow()},
+                "policy": {"executionTimeout": timeout_ms},
+            }
 
-        try:
-            return await self.runpod.wait(
-                job_id, poll=self.poll, on_update=report, check_cancelled=ctx.is_cancelled
+        async def keep(job: ProviderJob) -> RenderedImage:
+            image = await result_image(job.output, http=self.downloads)
+            key = rendered_key(ctx)
+            await self.storage.write(key, image.jpeg, content_type="image/jpeg")
+            return RenderedImage(
+                key=key, width=image.width, height=image.height, runpod_job_id=job.id
             )
-        except RunPodUnavailable:
-            # Polling gave up but the job may still run; the retry submits a new one, so this one
-            # would only burn GPU time.
-            with contextlib.suppress(RunPodUnavailable, RunPodRejected):
-                await self.runpod.cancel(job_id)
-            raise
+
+        async def report(job: ProviderJob) -> None:
+            await ctx.progress(
+                f"{ctx.item_key}: RunPod job {job.id} {job.status}",
+                fraction=_FRACTION.get(job.state),
+            )
+
+        return await self.steps.provider_job(
+            ctx,
+            RENDER_STEP,
+            self.runpod,
+            request,
+            result=RenderedImage,
+            collect=keep,
+            on_status=report,
+        )
+
+
+def rendered_key(ctx: ItemContext) -> str:
+    """Where an item's finished render waits to be saved."""
+    return join_key("work", str(ctx.job_id), str(ctx.item_id), "render.jpg")

@@ -1,70 +1,71 @@
-"""Building the img2img worker: the one builder that `__main__`, tests and benchmarks use."""
+"""The img2img service: its settings and the resources its handler needs, for the runner."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from functools import partial
 
 import httpx
 
-from actormaker.common.bus import Bus, DeliveryPolicy, Worker
-from actormaker.common.runpod import PollPolicy, RetryPolicy, RunPodClient
+from actormaker.common.bus import Bus
+from actormaker.common.ledger import Nudges, ProviderLedger, ProviderSteps
+from actormaker.common.runpod import RunPodClient, RunPodSettings
 from actormaker.common.schemas.img2img import GenerateTrainingImage
+from actormaker.common.service import WorkerRoutes, WorkerService
+from actormaker.common.settings import CommonSettings
 from actormaker.common.storage import open_workspace
 from actormaker.img2img.generate import Generator, generate_training_image
 from actormaker.img2img.render import Renderer
-from actormaker.img2img.settings import Img2ImgServiceSettings
-from actormaker.img2img.throttle import TokenBucket
+from actormaker.img2img.settings import Img2ImgSettings
 from actormaker.img2img.workflows import load_template
 
 SERVICE = GenerateTrainingImage.SERVICE
 
 
-def runpod_http(settings: Img2ImgServiceSettings) -> httpx.AsyncClient:
-    """An HTTP client whose every request (run, status, cancel, downloads) is rate limited."""
-    bucket = TokenBucket(settings.img2img_requests_per_second)
-
-    async def throttle(_: httpx.Request) -> None:
-        await bucket.acquire()
-
-    return httpx.AsyncClient(
-        timeout=settings.runpod_http_timeout_s, event_hooks={"request": [throttle]}
-    )
+class MissingProviderKey(ValueError):
+    pass
 
 
-async def build_worker(
-    bus: Bus, *, settings: Img2ImgServiceSettings, http: httpx.AsyncClient
-) -> Worker:
-    """The worker, with its workflow template checked before anything is pulled."""
-    runpod = RunPodClient(
-        base_url=settings.runpod_base_url,
-        api_key=settings.runpod_api_key.get_secret_value() if settings.runpod_api_key else "",
-        endpoint_id=settings.runpod_img2img_endpoint_id,
-        http=http,
-        retry=RetryPolicy(
-            max_attempts=settings.runpod_max_attempts,
-            initial_delay=settings.runpod_retry_initial_s,
-            max_delay=settings.runpod_retry_max_s,
-        ),
+def img2img_service(
+    common: CommonSettings, settings: Img2ImgSettings, runpod: RunPodSettings
+) -> WorkerService:
+    """The service `python -m actormaker.img2img` runs, and tests and benchmarks too."""
+    if common.environment == "production" and runpod.api_key is None:
+        raise MissingProviderKey("RUNPOD_API_KEY must be set when ENVIRONMENT=production")
+    return WorkerService(
+        name=SERVICE,
+        settings=settings,
+        routes=partial(img2img_routes, common=common, settings=settings, runpod=runpod),
     )
-    poll = PollPolicy(
-        initial=settings.img2img_poll_initial_s,
-        max_interval=settings.img2img_poll_max_interval_s,
-        timeout=settings.img2img_job_timeout_s,
-        not_found_grace=settings.img2img_not_found_grace_s,
-    )
-    generator = Generator(
-        storage=open_workspace(settings),
-        renderer=Renderer(runpod=runpod, poll=poll),
-        template=load_template(settings.workflows_dir),
-        http=http,
-    )
-    return Worker(
-        bus,
-        service=SERVICE,
-        handlers={GenerateTrainingImage: partial(generate_training_image, generator=generator)},
-        concurrency=settings.img2img_concurrency,
-        fetch_timeout=settings.img2img_fetch_timeout_s,
-        policy=DeliveryPolicy(
-            ack_wait=settings.img2img_ack_wait_s,
-            max_deliver=settings.img2img_max_deliver,
-            backoff=settings.img2img_retry_backoff_s,
-        ),
-    )
+
+
+@contextlib.asynccontextmanager
+async def img2img_routes(
+    bus: Bus, *, common: CommonSettings, settings: Img2ImgSettings, runpod: RunPodSettings
+) -> AsyncIterator[WorkerRoutes]:
+    """The handler with its RunPod client, ledger and storage; the template checked first."""
+    template = load_template(common.workflows_dir)
+    client = RunPodClient.from_settings(runpod, endpoint_id=runpod.img2img_endpoint_id)
+    async with (
+        contextlib.aclosing(client),
+        httpx.AsyncClient(timeout=runpod.http_timeout_s) as downloads,
+    ):
+        steps = ProviderSteps(
+            ledger=await ProviderLedger.open(bus.js, common),
+            nudges=Nudges(bus.nc),
+            poll=settings.poll_policy(),
+            webhook_base_url=common.public_base_url,
+            providers=[client],
+        )
+        storage = open_workspace(common)
+        renderer = Renderer(
+            runpod=client,
+            steps=steps,
+            storage=storage,
+            downloads=downloads,
+            timeout_s=settings.job_timeout_s,
+        )
+        generator = Generator(storage=storage, renderer=renderer, steps=steps, template=template)
+        yield WorkerRoutes(
+            handlers={GenerateTrainingImage: partial(generate_training_image, generator=generator)},
+            on_cancelled=steps.cancel_open,
+        )

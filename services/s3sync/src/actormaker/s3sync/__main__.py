@@ -1,19 +1,14 @@
 """`python -m actormaker.s3sync`: run the s3sync worker until SIGINT/SIGTERM."""
 
-import asyncio
-from functools import partial
-
-from actormaker.common.schemas.s3sync import S3SYNC
-from actormaker.common.service import serve_worker
+from actormaker.common.service import run_service
+from actormaker.common.settings import CommonSettings
 from actormaker.s3sync.settings import S3SyncSettings
-from actormaker.s3sync.worker import build_worker
+from actormaker.s3sync.worker import s3sync_service
 
 
 def main() -> None:
-    settings = S3SyncSettings()
-    asyncio.run(
-        serve_worker(settings, service=S3SYNC, build=partial(build_worker, settings=settings))
-    )
+    common = CommonSettings()
+    run_service(common, s3sync_service(common, S3SyncSettings()))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,19 @@
 """What a handler gets besides its command: progress reporting and the job's cancel flag."""
 
 from typing import Protocol
-from uuid import UUID
+from uuid import UUID, uuid4, uuid5
 
 from pydantic import JsonValue
 
 from actormaker.common.bus.client import Bus
 from actormaker.common.errors import WorkCancelled
 from actormaker.common.schemas import Event, EventType
+
+# An item ends once: a redelivery that reports its end again publishes the same message id,
+# which JetStream stores once, so followers see one item.succeeded per item.
+_ONCE_PER_ITEM = frozenset(
+    {EventType.ITEM_SUCCEEDED, EventType.ITEM_FAILED, EventType.ITEM_CANCELLED}
+)
 
 
 class ItemAddress(Protocol):
@@ -46,8 +52,10 @@ class ItemContext:
         output: dict[str, JsonValue] | None = None,
     ) -> None:
         """Publish an event about this item."""
+        event_id = uuid5(self.item_id, event_type) if event_type in _ONCE_PER_ITEM else uuid4()
         await self._bus.publish_event(
             Event(
+                id=event_id,
                 type=event_type,
                 job_id=self.job_id,
                 item_id=self.item_id,

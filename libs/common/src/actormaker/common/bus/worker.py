@@ -2,7 +2,7 @@
 
 success                      → item.succeeded, ack
 PermanentError / InvalidInput / NotFound → item.failed, term
-WorkCancelled (or the job's cancel flag)  → item.cancelled, ack
+WorkCancelled (or the job's cancel flag)  → on_cancelled hook, item.cancelled, ack
 TransientError / anything unexpected     → item.retrying, nak after a backoff delay;
                                            on the last delivery → item.failed, term
 shutdown while running       → nak at once, so another replica picks the item up
@@ -36,6 +36,7 @@ from actormaker.common.subjects import COMMANDS_STREAM, service_commands
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, ItemContext], Awaitable[BaseModel | None]]
+CancelHook = Callable[[ItemContext], Awaitable[None]]
 
 _FAILS_AT_ONCE = (PermanentError, InvalidInput, NotFound)
 
@@ -70,6 +71,7 @@ class Worker:
         policy: DeliveryPolicy | None = None,
         fetch_timeout: float = 2.0,
         shutdown_grace: float = 10.0,
+        on_cancelled: CancelHook | None = None,
     ) -> None:
         self.bus = bus
         self.service = service
@@ -78,6 +80,7 @@ class Worker:
         self._routes = {command.subject(): (command, h) for command, h in handlers.items()}
         self._fetch_timeout = fetch_timeout
         self._shutdown_grace = shutdown_grace
+        self._on_cancelled = on_cancelled
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -177,6 +180,8 @@ class Worker:
             async with self._heartbeat(msg):
                 result = await handler(command, ctx)
         except WorkCancelled as outcome:
+            if self._on_cancelled is not None:
+                await self._on_cancelled(ctx)
             await ctx.emit(EventType.ITEM_CANCELLED, message=str(outcome))
             await msg.ack()
         except _FAILS_AT_ONCE as error:

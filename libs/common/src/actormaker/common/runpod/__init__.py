@@ -1,33 +1,14 @@
 """The RunPod serverless client: submit with /run, poll /status, cancel; never /runsync."""
 
-from actormaker.common.runpod.client import CancelCheck, RunPodClient, StatusCallback
-from actormaker.common.runpod.errors import (
-    RunPodJobExpired,
-    RunPodJobFailed,
-    RunPodRejected,
-    RunPodUnavailable,
-    RunPodWaitTimeout,
-)
-from actormaker.common.runpod.models import (
-    PollPolicy,
-    RetryPolicy,
-    RunPodHealth,
-    RunPodJob,
-    RunPodStatus,
-)
+from actormaker.common.runpod.client import PROVIDER, RunPodClient
+from actormaker.common.runpod.models import RunPodHealth, RunPodJob, RunPodStatus
+from actormaker.common.runpod.settings import RunPodSettings
 
 __all__ = (
-    "CancelCheck",
-    "PollPolicy",
-    "RetryPolicy",
+    "PROVIDER",
     "RunPodClient",
     "RunPodHealth",
     "RunPodJob",
-    "RunPodJobExpired",
-    "RunPodJobFailed",
-    "RunPodRejected",
+    "RunPodSettings",
     "RunPodStatus",
-    "RunPodUnavailable",
-    "RunPodWaitTimeout",
-    "StatusCallback",
 )

@@ -1,11 +1,11 @@
-"""RunPod's job and health objects, and the retry and polling policies of the client."""
+"""RunPod's job and health objects."""
 
 import json
-import random
-from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+
+from actormaker.common.providers import JobState
 
 
 class RunPodStatus(StrEnum):
@@ -21,6 +21,13 @@ class RunPodStatus(StrEnum):
 FINAL_STATUSES = frozenset(
     {RunPodStatus.COMPLETED, RunPodStatus.FAILED, RunPodStatus.TIMED_OUT, RunPodStatus.CANCELLED}
 )
+_STATES = {
+    RunPodStatus.IN_QUEUE: JobState.QUEUED,
+    RunPodStatus.COMPLETED: JobState.SUCCEEDED,
+    RunPodStatus.FAILED: JobState.FAILED,
+    RunPodStatus.TIMED_OUT: JobState.FAILED,
+    RunPodStatus.CANCELLED: JobState.CANCELLED,
+}
 
 
 class RunPodJob(BaseModel):
@@ -45,6 +52,12 @@ class RunPodJob(BaseModel):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def state(self) -> JobState:
+        """The status in the providers' shared vocabulary; anything unknown is running."""
+        known = self.known_status
+        return _STATES.get(known, JobState.RUNNING) if known else JobState.RUNNING
 
     @property
     def known_status(self) -> RunPodStatus | None:
@@ -80,32 +93,3 @@ class RunPodJob(BaseModel):
 class RunPodHealth(BaseModel):
     jobs: dict[str, int] = {}
     workers: dict[str, int] = {}
-
-
-@dataclass(frozen=True, kw_only=True)
-class RetryPolicy:
-    """How one HTTP request is retried on 429, 5xx and connection trouble."""
-
-    max_attempts: int = 5
-    initial_delay: float = 0.5
-    factor: float = 2.0
-    max_delay: float = 30.0
-
-    def delay(self, attempt: int, *, rng: random.Random) -> float:
-        """Backoff before retry number `attempt` (1-based), with equal jitter."""
-        base = min(self.initial_delay * self.factor ** (attempt - 1), self.max_delay)
-        return base / 2 + rng.uniform(0, base / 2)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PollPolicy:
-    """How /status is polled until a job is final."""
-
-    initial: float = 1.0
-    factor: float = 1.5
-    max_interval: float = 10.0
-    timeout: float = 1800.0
-    not_found_grace: float = 10.0  # RunPod may answer 404 for a job submitted moments ago
-
-    def jittered(self, interval: float, *, rng: random.Random) -> float:
-        return interval * rng.uniform(0.8, 1.2)

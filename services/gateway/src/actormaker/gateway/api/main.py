@@ -10,6 +10,7 @@ from actormaker.gateway.api.routes import (
     style_datasets,
     styles,
     training_data,
+    webhooks,
 )
 from actormaker.gateway.deps import require_api_key
 
@@ -23,6 +24,8 @@ api_router.include_router(training_data.router)
 api_router.include_router(base_images.router)
 
 health_router = health.router
-# Files check their own access (a bearer key or a signed link), so a browser can load them.
-files_router = APIRouter(prefix="/api")
-files_router.include_router(files.router)
+# These check their own credentials: files a bearer key or a signed link (so a browser can load
+# them), webhooks a per-step token (providers cannot send our key).
+open_router = APIRouter(prefix="/api")
+open_router.include_router(files.router)
+open_router.include_router(webhooks.router)

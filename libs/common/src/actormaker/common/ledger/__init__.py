@@ -1,0 +1,27 @@
+"""The provider-job ledger: provider jobs submitted once per unit of work, whatever crashes."""
+
+from actormaker.common.ledger.nudges import Nudge, Nudges
+from actormaker.common.ledger.steps import ProviderSteps, cancel_quietly
+from actormaker.common.ledger.store import Entry, ProviderLedger, StepContended
+from actormaker.common.ledger.webhooks import (
+    WEBHOOK_PATH,
+    new_token,
+    token_digest,
+    token_matches,
+    webhook_url,
+)
+
+__all__ = (
+    "WEBHOOK_PATH",
+    "Entry",
+    "Nudge",
+    "Nudges",
+    "ProviderLedger",
+    "ProviderSteps",
+    "StepContended",
+    "cancel_quietly",
+    "new_token",
+    "token_digest",
+    "token_matches",
+    "webhook_url",
+)

@@ -1,0 +1,42 @@
+"""Services as real child processes, configured through the environment as in production."""
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+
+from actormaker.devstack.processes import ManagedProcess
+
+
+def settings_env(*settings: BaseSettings) -> dict[str, str]:
+    """The environment variables that configure a service exactly like `settings`."""
+    env: dict[str, str] = {}
+    for configured in settings:
+        prefix = configured.model_config.get("env_prefix", "")
+        for name in type(configured).model_fields:
+            value = getattr(configured, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            text = json.dumps(value) if isinstance(value, list | tuple | dict) else str(value)
+            env[f"{prefix}{name}".upper()] = text
+    return env
+
+
+@contextmanager
+def service_process(module: str, env: dict[str, str], log: Path) -> Iterator[ManagedProcess]:
+    """`python -m <module>` with `env`, its output appended to `log`; started by the caller."""
+    with log.open("a", buffering=1) as sink:
+        process = ManagedProcess(
+            module,
+            [sys.executable, "-m", module],
+            sink=lambda line: sink.write(f"{line}\n"),
+            env={"PATH": os.environ["PATH"], **env},
+        )
+        yield process
