@@ -3,8 +3,8 @@
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -29,9 +29,11 @@ def settings_env(*settings: BaseSettings) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def service_process(module: str, env: dict[str, str], log: Path) -> Iterator[ManagedProcess]:
-    """`python -m <module>` with `env`, its output appended to `log`; started by the caller."""
+@asynccontextmanager
+async def service_process(
+    module: str, env: dict[str, str], log: Path
+) -> AsyncIterator[ManagedProcess]:
+    """`python -m <module>` running with `env` (its output appended to `log`), killed after."""
     with log.open("a", buffering=1) as sink:
         process = ManagedProcess(
             module,
@@ -39,4 +41,8 @@ def service_process(module: str, env: dict[str, str], log: Path) -> Iterator[Man
             sink=lambda line: sink.write(f"{line}\n"),
             env={"PATH": os.environ["PATH"], **env},
         )
-        yield process
+        await process.start()
+        try:
+            yield process
+        finally:
+            await process.kill()

@@ -1,19 +1,17 @@
 import asyncio
-import base64
 import contextlib
 import io
 import json
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from actormaker.common.comfy import WorkflowTemplate, parse_comfy_output
+from actormaker.common.comfy import parse_comfy_output
 from actormaker.common.errors import PermanentError, TransientError
 from actormaker.common.providers import (
     JobState,
@@ -28,14 +26,12 @@ from actormaker.emulators.runpod import (
     RunningRunPod,
     RunPodEmulator,
 )
+from tests.common.conftest import JobInput
 from tests.conftest import RUNPOD_TEST_KEY
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 API_KEY = RUNPOD_TEST_KEY
 ENDPOINT_ID = "img2img-client-test"
 RETRY = RetryPolicy(max_attempts=5, initial_delay=0.01, max_delay=0.05)
-
-JobInput = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
@@ -78,22 +74,6 @@ async def until_final(client: RunPodClient, job_id: str) -> list[RunPodJob]:
                 seen.append(job)
             await asyncio.sleep(0.01)
     return seen
-
-
-@pytest.fixture(scope="module")
-def job_input() -> JobInput:
-    template = WorkflowTemplate.load(
-        WORKFLOWS / "img2img_workflow.json", WORKFLOWS / "img2img_workflow.binding.json"
-    )
-    buffer = io.BytesIO()
-    Image.new("RGB", (200, 150), (200, 120, 40)).save(buffer, format="JPEG")
-    source = base64.b64encode(buffer.getvalue()).decode("ascii")
-
-    def build(prompt: str = "a movie scene of a market") -> dict[str, Any]:
-        values = {"source_image": source, "prompt": prompt, "width": 128, "height": 96}
-        return {"workflow": template.fill(values)}
-
-    return build
 
 
 def emulated_job(emulator: RunPodEmulator, job_id: str) -> dict[str, Any]:

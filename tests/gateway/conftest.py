@@ -68,14 +68,14 @@ async def sessions(database: Database) -> AsyncIterator[async_sessionmaker[Async
 def gateway_settings(
     settings: CommonSettings, database: Database, **overrides: object
 ) -> GatewaySettings:
-    return GatewaySettings(
+    fields = {
         **settings.model_dump(),
-        database_url=database.url,
-        database_schema=database.schema,
-        sse_idle_check_s=0.5,
-        sse_feed_linger_s=0.1,
-        **overrides,
-    )
+        "database_url": database.url,
+        "database_schema": database.schema,
+        "sse_idle_check_s": 0.5,
+        "sse_feed_linger_s": 0.1,
+    }
+    return GatewaySettings(**fields | overrides)
 
 
 @dataclass(frozen=True)

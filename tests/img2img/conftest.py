@@ -96,7 +96,7 @@ class Stack:
     def worker_process(self, name: str) -> AbstractAsyncContextManager[ManagedProcess]:
         """An img2img worker as a child process, configured like the stack's, to kill."""
         env = settings_env(self.common, self.worker_settings, runpod_settings(self.runpod))
-        return _started(service_process("actormaker.img2img", env, self.logs / f"{name}.log"))
+        return service_process("actormaker.img2img", env, self.logs / f"{name}.log")
 
     async def emulate(self, **changes: Any) -> None:
         """Change the emulator's behaviour through its admin API, as a benchmark would."""
@@ -113,18 +113,6 @@ class Stack:
         async with httpx.AsyncClient(base_url=self.runpod.url) as admin:
             stats = (await admin.get("/_emulator/stats")).json()["endpoints"]
         return stats.get(ENDPOINT_ID, {"submitted": 0, "polled": 0, "cancelled": 0})
-
-
-@asynccontextmanager
-async def _started(
-    process: AbstractAsyncContextManager[ManagedProcess],
-) -> AsyncIterator[ManagedProcess]:
-    async with process as managed:
-        await managed.start()
-        try:
-            yield managed
-        finally:
-            await managed.kill()
 
 
 StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]

@@ -16,3 +16,4 @@ class DevstackSettings(BaseSettings):
     asset_bucket: str = "story-boards-assets"
     workspace_bucket: str = "actormaker-workspace"
     seed_demo: bool = True
+    restart_delay_s: float = 2.0  # a worker that dies is started again after this

@@ -16,6 +16,7 @@ from actormaker.devstack.ports import port_is_free
 from actormaker.devstack.processes import ManagedProcess, answers_ok
 from actormaker.devstack.s3_server import S3Server
 from actormaker.devstack.settings import DevstackSettings
+from actormaker.devstack.supervisor import Supervised
 
 WORKERS = ("img2img", "s3sync", "datagen", "training")
 LOCAL_KEY = "local-dev"
@@ -62,6 +63,8 @@ class LocalStack:
         if not os.environ.get("RUNPOD_API_KEY"):
             env["RUNPOD_BASE_URL"] = f"http://127.0.0.1:{self.settings.runpod_port}/v2"
             env["RUNPOD_API_KEY"] = LOCAL_KEY
+            # The emulator can reach the gateway here, so local jobs finish by webhook too.
+            env["PUBLIC_BASE_URL"] = self._gateway_url
         return {key: value for key, value in env.items() if key not in os.environ}
 
     def check_ports(self) -> None:
@@ -95,7 +98,7 @@ class LocalStack:
             await self._start_module("runpod", "actormaker.emulators", "runpod", "--port", port)
         await self._start_module("gateway", "actormaker.gateway", ready_url=self._gateway_url)
         for worker in filter(service_exists, WORKERS):
-            await self._start_module(worker, f"actormaker.{worker}")
+            await self._start_module(worker, f"actormaker.{worker}", supervised=True)
         if self.settings.seed_demo:
             added = await seed_demo_styles(self._gateway_url, api_key=os.environ.get("API_KEY"))
             prefixed("demo")(f"seeded {', '.join(added)}" if added else "demo styles present")
@@ -113,7 +116,12 @@ class LocalStack:
             await part.stop()
 
     async def _start_module(
-        self, name: str, module: str, *args: str, ready_url: str | None = None
+        self,
+        name: str,
+        module: str,
+        *args: str,
+        ready_url: str | None = None,
+        supervised: bool = False,
     ) -> None:
         process = ManagedProcess(
             name,
@@ -123,8 +131,12 @@ class LocalStack:
             ready_check=answers_ok(f"{ready_url}/readyz") if ready_url else None,
             start_timeout=60,
         )
-        await process.start()
-        self.running.append(process)
+        part: ManagedProcess | Supervised = process
+        if supervised:
+            delay = self.settings.restart_delay_s
+            part = Supervised(process, delay=delay, log=prefixed("supervisor"))
+        await part.start()
+        self.running.append(part)
 
     async def _create_buckets(self, endpoint: str) -> None:
         clients = s3_client_factory(
