@@ -111,6 +111,22 @@ async def rig(
         yield Rig(bus, ledger, client, runpod, job_input, made=[])
 
 
+async def rendering(
+    rig: Rig, ctx: ItemContext, steps: ProviderSteps | None = None, *, polled: int = 1
+) -> asyncio.Task[Made]:
+    """A render in the background, once the provider has been polled `polled` times."""
+    task = asyncio.create_task(rig.render(ctx, steps))
+    await started(rig, lambda stats: stats["polled"] >= polled)
+    return task
+
+
+async def interrupt(task: asyncio.Task[Made]) -> None:
+    """Stop a render the way a worker's shutdown or crash does."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 async def started(rig: Rig, condition: Callable[[dict[str, int]], bool]) -> None:
     """Wait until the emulator's counters for our endpoint satisfy `condition`."""
     async with asyncio.timeout(10):
@@ -136,11 +152,7 @@ async def test_a_step_submits_once_and_a_later_delivery_gets_its_result(rig: Rig
 async def test_a_delivery_that_stopped_mid_wait_is_re_attached_not_resubmitted(rig: Rig) -> None:
     rig.emulate(latency_s=1.0)
     ctx = rig.item()
-    interrupted = asyncio.create_task(rig.render(ctx))
-    await started(rig, lambda stats: stats["polled"] >= 2)
-    interrupted.cancel()  # a worker's shutdown or crash
-    with contextlib.suppress(asyncio.CancelledError):
-        await interrupted
+    await interrupt(await rendering(rig, ctx, polled=2))
 
     made = await rig.render(rig.item(ctx))
 
@@ -154,8 +166,7 @@ async def test_a_delivery_that_stopped_mid_wait_is_re_attached_not_resubmitted(r
 async def test_a_nudge_makes_the_waiter_look_now(rig: Rig) -> None:
     patient = rig.steps(PollPolicy(initial=30, max_interval=30, timeout=60))
     ctx = rig.item()
-    rendering = asyncio.create_task(rig.render(ctx, patient))
-    await started(rig, lambda stats: stats["polled"] >= 1)
+    waiting = await rendering(rig, ctx, patient)
     await asyncio.sleep(0.1)  # the emulated job (20 ms) is done; the next poll is 30 s away
 
     await Nudges(rig.bus.nc).send(
@@ -163,7 +174,7 @@ async def test_a_nudge_makes_the_waiter_look_now(rig: Rig) -> None:
     )
 
     async with asyncio.timeout(5):
-        await rendering
+        await waiting
     assert (await rig.stats())["polled"] == 2
 
 
@@ -183,13 +194,12 @@ async def test_a_job_the_provider_failed_fails_for_good(rig: Rig) -> None:
 async def test_a_users_cancel_cancels_the_provider_job(rig: Rig) -> None:
     rig.emulate(hang_rate=1.0)
     ctx = rig.item()
-    rendering = asyncio.create_task(rig.render(ctx))
-    await started(rig, lambda stats: stats["polled"] >= 1)
+    waiting = await rendering(rig, ctx)
 
     await rig.bus.request_cancel(ctx.job_id)
 
     with pytest.raises(WorkCancelled, match="cancelled while RunPod job"):
-        await rendering
+        await waiting
     stats = await rig.stats()
     assert (stats["submitted"], stats["cancelled"]) == (1, 1)
     assert await rig.state(ctx) is StepState.CANCELLED
@@ -198,11 +208,7 @@ async def test_a_users_cancel_cancels_the_provider_job(rig: Rig) -> None:
 async def test_cancel_open_cancels_what_a_dead_worker_left_running(rig: Rig) -> None:
     rig.emulate(hang_rate=1.0)
     ctx = rig.item()
-    orphaned = asyncio.create_task(rig.render(ctx))
-    await started(rig, lambda stats: stats["polled"] >= 1)
-    orphaned.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await orphaned
+    await interrupt(await rendering(rig, ctx))
 
     await rig.steps().cancel_open(rig.item(ctx))
 
@@ -232,11 +238,11 @@ async def test_a_forgotten_job_is_submitted_again_once_with_a_warning(rig: Rig) 
         PollPolicy(initial=0.6, max_interval=0.6, timeout=10, not_found_grace=0.3)
     )
     ctx = rig.item()
-    rendering = asyncio.create_task(rig.render(ctx, slow_poll))
+    waiting = asyncio.create_task(rig.render(ctx, slow_poll))
     events = await events_until(rig.bus, ctx.job_id, has(EventType.ITEM_WARNING))
     rig.emulate(retention_s=1800.0)
 
-    made = await rendering
+    made = await waiting
 
     [warning] = [e for e in events if e.type is EventType.ITEM_WARNING]
     assert "RunPod no longer knows job" in (warning.message or "")

@@ -53,6 +53,17 @@ def path(record: StepRecord, provider: str = "runpod") -> str:
     return f"/api/webhooks/{provider}/{record.job_id}/{record.item_id}/{record.step}"
 
 
+async def report(
+    gateway: Gateway, record: StepRecord, token: str, *, job_id: str = "job-1-e1"
+) -> dict[str, str]:
+    """POST what RunPod would about `job_id`; the route's 200 answer."""
+    response = await gateway.client.post(
+        path(record), params={"token": token}, json={"id": job_id, "status": "COMPLETED"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 @asynccontextmanager
 async def nudges_for(bus: Bus, record: StepRecord) -> AsyncIterator[list[bytes]]:
     heard: list[bytes] = []
@@ -75,11 +86,9 @@ async def test_a_webhook_with_its_token_nudges_the_waiting_worker(
     record, token = await recorded_step(bus, settings)
 
     async with nudges_for(bus, record) as heard:
-        response = await gateway.client.post(
-            path(record), params={"token": token}, json={"id": "job-1-e1", "status": "COMPLETED"}
-        )
-    assert response.status_code == 200, response.text
-    assert response.json()["outcome"] == "accepted"
+        answer = await report(gateway, record, token)
+
+    assert answer["outcome"] == "accepted"
     assert len(heard) == 1
 
 
@@ -128,12 +137,9 @@ async def test_a_late_or_duplicate_webhook_gets_2xx_and_changes_nothing(
     record, token = await recorded_step(bus, settings, state=state)
 
     async with nudges_for(bus, record) as heard:
-        response = await gateway.client.post(
-            path(record), params={"token": token}, json={"id": "job-1-e1", "status": "COMPLETED"}
-        )
+        answer = await report(gateway, record, token)
 
-    assert response.status_code == 200
-    assert response.json()["outcome"] == "ignored"
+    assert answer["outcome"] == "ignored"
     assert heard == []
 
 
@@ -143,11 +149,9 @@ async def test_a_webhook_about_an_earlier_provider_job_of_the_step_is_ignored(
     record, token = await recorded_step(bus, settings)
 
     async with nudges_for(bus, record) as heard:
-        response = await gateway.client.post(
-            path(record), params={"token": token}, json={"id": "job-0-e1", "status": "COMPLETED"}
-        )
+        answer = await report(gateway, record, token, job_id="job-0-e1")
 
-    assert (response.status_code, response.json()["outcome"]) == (200, "ignored")
+    assert answer["outcome"] == "ignored"
     assert heard == []
 
 

@@ -30,7 +30,14 @@ def succeeded_events(finished: Finished) -> list[str]:
     return [e.json()["item_key"] for e in finished.events if e.event == "item.succeeded"]
 
 
-async def assert_one_image_per_item(stack: Stack, style_id: str, images: list[str]) -> None:
+async def assert_made_once(
+    stack: Stack, finished: Finished, style_id: str, images: list[str]
+) -> None:
+    """Every image made, by exactly one RunPod job each, none cancelled, reported once."""
+    assert finished.job["status"] == "succeeded", finished.job
+    stats = await stack.provider_stats()
+    assert (stats["submitted"], stats["cancelled"]) == (len(images), 0)
+    assert sorted(succeeded_events(finished)) == sorted(images), "one item.succeeded each"
     assert set(await training_images(stack, style_id)) == set(images)
     folder = stack.common.data_dir / "resources" / "style_images"
     rendered = sorted(path.name for path in folder.rglob("*_training.jpg"))
@@ -49,14 +56,8 @@ async def test_a_sigkilled_worker_costs_no_second_runpod_job(make_stack: StackFa
         async with stack.worker_process("successor"):
             finished = await follow(stack, job_id, within=60)
 
-        assert finished.job["status"] == "succeeded", finished.job
-        stats = await stack.provider_stats()
-        assert stats["submitted"] == len(images), "exactly one RunPod job per item"
-        assert stats["cancelled"] == 0
-        assert sorted(succeeded_events(finished)) == sorted(images), "one item.succeeded each"
-        assert len(finished.messages("item.progress")) > 0
+        await assert_made_once(stack, finished, style_id, images)
         assert sum("re-attached" in m for m in finished.messages("item.progress")) == len(images)
-        await assert_one_image_per_item(stack, style_id, images)
 
 
 async def test_a_graceful_stop_leaves_the_runpod_jobs_for_the_next_worker(
@@ -74,11 +75,7 @@ async def test_a_graceful_stop_leaves_the_runpod_jobs_for_the_next_worker(
         async with stack.worker():
             finished = await follow(stack, job_id, within=30)
 
-        assert finished.job["status"] == "succeeded", finished.job
-        stats = await stack.provider_stats()
-        assert (stats["submitted"], stats["cancelled"]) == (len(images), 0)
-        assert sorted(succeeded_events(finished)) == sorted(images)
-        await assert_one_image_per_item(stack, style_id, images)
+        await assert_made_once(stack, finished, style_id, images)
 
 
 async def test_a_cancel_while_no_worker_runs_still_cancels_the_runpod_jobs(

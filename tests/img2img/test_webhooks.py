@@ -5,11 +5,17 @@ import asyncio
 
 import httpx
 
-from tests.img2img.conftest import StackFactory
-from tests.img2img.helpers import SCENES, generate, new_dataset
+from tests.img2img.conftest import Stack, StackFactory
+from tests.img2img.helpers import SCENES, Finished, generate, new_dataset
 
 # Far longer than any test waits: only a webhook can finish these steps in time.
 PATIENT = {"poll_initial_s": 20.0, "poll_max_interval_s": 20.0}
+
+
+async def generated(stack: Stack, count: int) -> Finished:
+    """A batch of `count` images, which must be done well before the next poll would be."""
+    dataset = await new_dataset(stack, SCENES[:count])
+    return await asyncio.wait_for(generate(stack, dataset.style_id, select="missing"), 10)
 
 
 async def test_a_webhook_finishes_the_step_without_waiting_for_the_next_poll(
@@ -17,9 +23,8 @@ async def test_a_webhook_finishes_the_step_without_waiting_for_the_next_poll(
 ) -> None:
     async with make_stack(webhooks=True, **PATIENT) as stack:
         await stack.emulate(latency_s=0.3)
-        dataset = await new_dataset(stack, SCENES[:3])
 
-        finished = await asyncio.wait_for(generate(stack, dataset.style_id, select="missing"), 10)
+        finished = await generated(stack, 3)
 
         assert finished.job["status"] == "succeeded", finished.job
         stats = await stack.provider_stats()
@@ -33,9 +38,8 @@ async def test_a_webhook_finishes_the_step_without_waiting_for_the_next_poll(
 async def test_a_webhook_delivered_twice_completes_the_step_once(make_stack: StackFactory) -> None:
     async with make_stack(webhooks=True, **PATIENT) as stack:
         await stack.emulate(latency_s=0.3, webhook_deliveries=2)
-        dataset = await new_dataset(stack, SCENES[:1])
 
-        finished = await asyncio.wait_for(generate(stack, dataset.style_id, select="missing"), 10)
+        finished = await generated(stack, 1)
         await asyncio.sleep(0.5)  # the second delivery has come by now
 
         assert finished.job["status"] == "succeeded"
@@ -49,8 +53,7 @@ async def test_a_late_replay_of_a_real_webhook_is_answered_and_ignored(
 ) -> None:
     async with make_stack(webhooks=True, **PATIENT) as stack:
         await stack.emulate(latency_s=0.3)
-        dataset = await new_dataset(stack, SCENES[:1])
-        finished = await asyncio.wait_for(generate(stack, dataset.style_id, select="missing"), 10)
+        finished = await generated(stack, 1)
         [job] = await stack.emulated_jobs()
 
         async with httpx.AsyncClient() as provider:
