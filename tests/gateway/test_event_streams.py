@@ -1,16 +1,19 @@
 """Server-Sent Events: order, ids, resume with Last-Event-ID, end of stream, disconnects."""
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 from httpx_sse import aconnect_sse
 
 from actormaker.common.bus import ItemContext
+from actormaker.common.settings import CommonSettings
 from actormaker.common.subjects import EVENTS_STREAM, job_events
-from tests.gateway.conftest import Gateway
+from tests.gateway.conftest import Database, Gateway, gateway_settings, running_gateway
 from tests.gateway.helpers import new_command_type, read_sse, submit, worker_for
 
 
@@ -60,6 +63,44 @@ async def test_resume_replays_exactly_the_missed_events_then_live_ones(gateway: 
     everything = await read_sse(gateway.client, url)
     assert [e.id for e in resumed[:3]] == [e.id for e in stored[2:]]
     assert [e.id for e in resumed] == [e.id for e in everything if int(e.id) > int(last_seen)]
+    assert resumed[-1].event == "job.finished"
+
+
+@pytest.mark.parametrize("where", ["another replica", "after a restart"])
+async def test_resume_on_a_gateway_that_never_read_the_job_is_exact(
+    gateway: Gateway, settings: CommonSettings, database: Database, where: str
+) -> None:
+    Echo = new_command_type()
+    release = asyncio.Event()
+
+    async def gated(command: Any, ctx: ItemContext) -> None:
+        await ctx.progress("waiting")
+        await release.wait()
+
+    if where == "another replica" and database.schema is None:
+        pytest.skip("replicas share PostgreSQL: SQLite serves a single gateway (its projector)")
+    job_id = await submit(gateway, Echo, ["a", "b"])
+    url = f"/api/jobs/{job_id}/events"
+    async with worker_for(gateway.bus, Echo, gated):
+        seen = await read_sse(gateway.client, url, limit=5)
+        last_seen = seen[2].id
+        async with contextlib.AsyncExitStack() as replicas:
+            target = gateway
+            if where == "another replica":
+                replica = running_gateway(gateway_settings(settings, database))
+                target = await replicas.enter_async_context(replica)
+            else:
+                await gateway.services.feeds.close()  # the process forgets what it had read
+            async with aconnect_sse(
+                target.client, "GET", url, headers={"Last-Event-ID": last_seen}
+            ) as source:
+                events = source.aiter_sse()
+                resumed = [await anext(events) for _ in range(2)]
+                release.set()
+                resumed += [event async for event in events]
+    everything = await read_sse(gateway.client, url)
+    after = [e.id for e in everything if int(e.id) > int(last_seen)]
+    assert [e.id for e in resumed] == after, "exactly the events after Last-Event-ID"
     assert resumed[-1].event == "job.finished"
 
 

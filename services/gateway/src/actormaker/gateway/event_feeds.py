@@ -31,14 +31,19 @@ class JobFeed:
 
     async def after(self, seq: int | None) -> AsyncIterator[StoredEvent]:
         """The job's events after `seq` (all when None), ending after job.finished."""
-        position = 0 if seq is None else bisect.bisect_right(self._sequences, seq)
+        after = -1 if seq is None else seq
+        position = bisect.bisect_right(self._sequences, after)
         while True:
             async with self._changed:
                 while len(self._events) <= position:
                     await self._changed.wait()
                 new = self._events[position:]
             position += len(new)
+            # A feed that has just opened has not read up to `seq` yet: what it reads next may
+            # still be at or before it, so the sequence is checked on every event.
             for stored in new:
+                if stored.seq <= after:
+                    continue
                 yield stored
                 if stored.is_terminal:
                     return
