@@ -6,13 +6,15 @@ import binascii
 import contextlib
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from sqlalchemy import or_
+import nats.errors
+from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -20,11 +22,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.common.bus import Bus, BusUnavailable, StoredEvent, follow_events
 from actormaker.common.errors import InvalidInput, NotFound
-from actormaker.common.schemas import Command, Event, EventType, ItemStatus, JobStatus, utcnow
+from actormaker.common.schemas import (
+    Command,
+    Event,
+    EventType,
+    JobStatus,
+    command_subject,
+    utcnow,
+)
 from actormaker.common.subjects import job_events
 from actormaker.gateway.errors import Conflict
-from actormaker.gateway.models import Job, JobItem
-from actormaker.gateway.projection import job_counts
+from actormaker.gateway.models import CommandOutbox, Job, JobItem
+from actormaker.gateway.projection import apply_events, job_counts
+
+log = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=Command)
 
@@ -58,9 +69,11 @@ async def submit_job(
     request: dict[str, Any],
     idempotency_key: str | None = None,
 ) -> Job:
-    """Record the job and its items, then queue one command per item.
+    """Record the job, its items and their outbox rows, then queue one command per item.
 
     With an idempotency key, a repeat of the same request returns the job the first one made.
+    When NATS does not take the commands in time, the job is still accepted: its commands stay
+    in the outbox for the reconciler.
     """
     request_hash = _request_hash(request)
     if idempotency_key and (existing := await _job_for_key(session, idempotency_key, request_hash)):
@@ -68,6 +81,8 @@ async def submit_job(
     job = _new_job(draft, commands, request, idempotency_key, request_hash)
     session.add(job)
     session.add_all(_new_items(job, commands))
+    await session.flush()  # the outbox rows refer to the items
+    session.add_all(CommandOutbox(item_id=c.item_id, job_id=job.id) for c in commands)
     try:
         await session.commit()
     except IntegrityError:
@@ -77,13 +92,31 @@ async def submit_job(
         if existing:
             return existing
         raise
-    await bus.publish_event(
-        Event(type=EventType.JOB_ACCEPTED, job_id=job.id, kind=job.kind, counts=job_counts(job))
-    )
-    await _queue(session, bus, job, commands)
-    if not commands:
-        await publish_finished(bus, job)
+    try:
+        await publish_accepted(bus, job)
+        await _queue(session, bus, job, commands)
+        if not commands:
+            await publish_finished(bus, job)
+    except BusUnavailable as error:
+        # The job is recorded and its commands are in the outbox: the reconciler queues them
+        # once NATS is back, and a cancel ends the job meanwhile.
+        log.warning(
+            "job recorded but not yet queued", extra={"job_id": job.id, "error": str(error)}
+        )
     return job
+
+
+async def publish_accepted(bus: Bus, job: Job) -> None:
+    """Announce a new job; announcing it again (the reconciler does) is stored once."""
+    await bus.publish_event(
+        Event(
+            id=_once(job.id, "accepted"),
+            type=EventType.JOB_ACCEPTED,
+            job_id=job.id,
+            kind=job.kind,
+            counts=job_counts(job),
+        )
+    )
 
 
 async def _job_for_key(session: AsyncSession, key: str, request_hash: str) -> Job | None:
@@ -137,36 +170,25 @@ async def _queue(session: AsyncSession, bus: Bus, job: Job, commands: Sequence[C
             await bus.publish_command(command)
 
     outcomes = await asyncio.gather(*map(publish, commands), return_exceptions=True)
-    unqueued = [c for c, outcome in zip(commands, outcomes, strict=True) if outcome is not None]
-    if not unqueued:
-        return
+    queued = [c.item_id for c, outcome in zip(commands, outcomes, strict=True) if outcome is None]
+    await clear_outbox(session, queued)
     for outcome in outcomes:
-        if outcome is not None and not isinstance(outcome, BusUnavailable):
+        if isinstance(outcome, BaseException):
             raise outcome
-    await _fail_unqueued(session, job, unqueued, reason=str(outcomes[commands.index(unqueued[0])]))
-    if len(unqueued) == len(commands):
-        raise BusUnavailable(f"job {job.id} could not be queued: the message bus is unavailable")
 
 
-async def _fail_unqueued(
-    session: AsyncSession, job: Job, commands: Sequence[Command], *, reason: str
-) -> None:
-    for command in commands:
-        item = await session.get(JobItem, command.item_id)
-        assert item is not None
-        item.status = ItemStatus.FAILED
-        item.error = f"could not be queued: {reason}"
-    job.queued -= len(commands)
-    job.failed += len(commands)
-    job.error = f"{len(commands)} of {job.total} items could not be queued"
-    await session.commit()
+async def clear_outbox(session: AsyncSession, item_ids: Sequence[UUID]) -> None:
+    """Forget the outbox rows of items whose commands JetStream has taken."""
+    if item_ids:
+        await session.exec(delete(CommandOutbox).where(col(CommandOutbox.item_id).in_(item_ids)))  # type: ignore[call-overload]
+        await session.commit()
 
 
 async def publish_finished(bus: Bus, job: Job) -> None:
     """Announce that a job is over; re-announcing the same job is stored once."""
     await bus.publish_event(
         Event(
-            id=_finished_event_id(job.id),
+            id=_once(job.id, "finished"),
             type=EventType.JOB_FINISHED,
             job_id=job.id,
             kind=job.kind,
@@ -176,9 +198,9 @@ async def publish_finished(bus: Bus, job: Job) -> None:
     )
 
 
-def _finished_event_id(job_id: UUID) -> UUID:
-    # One id per job, so a re-announcement after a crash is deduplicated by JetStream.
-    return UUID(bytes=hashlib.sha256(f"{job_id}/finished".encode()).digest()[:16], version=4)
+def _once(job_id: UUID, what: str) -> UUID:
+    # One id per job and announcement, so announcing again is deduplicated by JetStream.
+    return UUID(bytes=hashlib.sha256(f"{job_id}/{what}".encode()).digest()[:16], version=4)
 
 
 async def load_job(session: AsyncSession, job_id: UUID) -> Job:
@@ -237,16 +259,52 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
 
 
 async def cancel_job(session: AsyncSession, bus: Bus, job_id: UUID) -> Job:
-    """Ask the workers to stop a job: items not yet done end as cancelled."""
+    """Ask the workers to stop a job: items not yet done end as cancelled.
+
+    Items whose commands never reached NATS end at once; a job that had nothing else running
+    is then over, even while NATS is down.
+    """
     job = await load_job(session, job_id)
     if JobStatus(job.status).is_final:
         raise Conflict(f"job {job_id} is already {job.status}")
-    await bus.request_cancel(job_id)
-    await bus.publish_event(Event(type=EventType.JOB_CANCEL_REQUESTED, job_id=job_id))
     job.cancel_requested = True
     job.updated_at = utcnow()
+    await _cancel_unqueued(session, job)
     await session.commit()
+    try:
+        await bus.request_cancel(job_id)
+        await bus.publish_event(Event(type=EventType.JOB_CANCEL_REQUESTED, job_id=job_id))
+        if JobStatus(job.status).is_final:
+            await publish_finished(bus, job)
+    except (BusUnavailable, nats.errors.Error) as error:
+        if not JobStatus(job.status).is_final:
+            raise BusUnavailable(f"could not cancel job {job_id}: {error!r}") from error
     return job
+
+
+async def _cancel_unqueued(session: AsyncSession, job: Job) -> None:
+    rows = (await session.exec(select(CommandOutbox).where(CommandOutbox.job_id == job.id))).all()
+    if not rows:
+        return
+    cancelled = [
+        Event(
+            type=EventType.ITEM_CANCELLED,
+            job_id=job.id,
+            item_id=row.item_id,
+            message="cancelled before it was queued",
+        )
+        for row in rows
+    ]
+    await apply_events(session, cancelled)
+    await session.exec(delete(CommandOutbox).where(CommandOutbox.job_id == job.id))  # type: ignore[call-overload]
+
+
+async def requeue(bus: Bus, item: JobItem) -> None:
+    """Publish an item's command again, as it was stored with the item."""
+    command = item.command
+    await bus.publish_stored_command(
+        command_subject(command["schema"]), json.dumps(command).encode(), msg_id=command["id"]
+    )
 
 
 async def wait_for_job(

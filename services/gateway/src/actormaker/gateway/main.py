@@ -18,6 +18,7 @@ from actormaker.gateway.event_feeds import JobFeeds
 from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.middleware import BodySizeLimit
 from actormaker.gateway.projector import create_projector
+from actormaker.gateway.reconciler import Reconciler
 from actormaker.gateway.settings import GatewaySettings
 from actormaker.gateway.webhooks import WebhookInbox
 
@@ -30,11 +31,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, schema=settings.database_schema)
         await init_db(engine, schema=settings.database_schema)
-        bus = await Bus.connect(settings, name="gateway")
+        bus = await Bus.connect(
+            settings, name="gateway", publish_deadline=settings.publish_deadline_s
+        )
         sessions = session_factory(engine)
         feeds = JobFeeds(bus.js, linger=settings.sse_feed_linger_s)
         secret = settings.replicate_webhook_secret
-        background = [create_projector(bus, sessions), create_dead_letter_watcher(bus)]
+        reconciler = Reconciler(
+            bus,
+            sessions,
+            interval=settings.reconcile_interval_s,
+            outbox_after=settings.outbox_retry_after_s,
+            stuck_after=settings.item_stuck_after_s,
+        )
+        background = [create_projector(bus, sessions), create_dead_letter_watcher(bus), reconciler]
         for consumer in background:
             await consumer.start()
         app.state.services = Services(

@@ -52,3 +52,14 @@ class JobItem(SQLModel, table=True):
     error: str | None = None
     command: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = _time(default_factory=utcnow)
+
+
+class CommandOutbox(SQLModel, table=True):
+    """An item whose command is not known to be queued yet: written with the job, deleted once
+    JetStream has acknowledged the command; the reconciler publishes what is left."""
+
+    __tablename__ = "command_outbox"
+
+    item_id: UUID = Field(foreign_key="job_item.id", primary_key=True)
+    job_id: UUID = Field(foreign_key="job.id", index=True)
+    created_at: datetime = _time(default_factory=utcnow, index=True)

@@ -21,6 +21,12 @@ class GatewaySettings(CommonSettings):
     sse_idle_check_s: float = 5.0
     sse_feed_linger_s: float = 10.0
     job_wait_timeout_s: float = 600.0
+    # How long a request waits for NATS to take what it publishes; a job whose commands miss
+    # it is still recorded, and the reconciler queues them once NATS is back.
+    publish_deadline_s: float = Field(default=5.0, gt=0)
+    reconcile_interval_s: float = Field(default=15.0, gt=0)
+    outbox_retry_after_s: float = Field(default=10.0, ge=0)  # leave the request time to publish
+    item_stuck_after_s: float = Field(default=6 * 3600.0, gt=0)
     file_link_ttl_s: float = Field(default=3600.0, gt=0)
     # Replicate signs its webhooks with the account's secret (`whsec_...`); without it, every
     # Replicate webhook is refused and the workers find out by polling.

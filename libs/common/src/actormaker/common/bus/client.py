@@ -57,9 +57,13 @@ class Bus:
 
     async def publish_command(self, command: Command) -> int:
         """Queue a command; a second publish of the same command is stored once."""
-        return await self._publish(
-            command.subject(), command.to_bytes(), msg_id=str(command.id), stream=COMMANDS_STREAM
+        return await self.publish_stored_command(
+            command.subject(), command.to_bytes(), msg_id=str(command.id)
         )
+
+    async def publish_stored_command(self, subject: str, payload: bytes, *, msg_id: str) -> int:
+        """Queue a command kept as its subject and bytes (the gateway's outbox)."""
+        return await self._publish(subject, payload, msg_id=msg_id, stream=COMMANDS_STREAM)
 
     async def publish_event(self, event: Event) -> int:
         """Publish an event and return its stream sequence (the SSE id)."""
@@ -85,7 +89,7 @@ class Bus:
     async def _publish(self, subject: str, payload: bytes, *, msg_id: str, stream: str) -> int:
         # The message id makes retrying safe: JetStream stores a re-sent message once.
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._publish_deadline
+        give_up_at = loop.time() + self._publish_deadline
         delay = 0.1
         while True:
             try:
@@ -93,7 +97,7 @@ class Bus:
                     subject, payload, timeout=5, stream=stream, headers={"Nats-Msg-Id": msg_id}
                 )
             except _RETRYABLE as error:
-                if loop.time() + delay > deadline:
+                if loop.time() + delay > give_up_at:
                     raise BusUnavailable(f"could not publish to {subject}: {error!r}") from error
                 log.warning("publish retry", extra={"subject": subject, "error": repr(error)})
                 await asyncio.sleep(delay)

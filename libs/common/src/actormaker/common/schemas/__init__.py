@@ -1,4 +1,10 @@
-from actormaker.common.schemas.base import Command, CommandAddress, Message, utcnow
+from actormaker.common.schemas.base import (
+    Command,
+    CommandAddress,
+    Message,
+    command_subject,
+    utcnow,
+)
 from actormaker.common.schemas.events import (
     ITEM_STATUS_BY_EVENT,
     Event,
@@ -18,5 +24,6 @@ __all__ = (
     "JobCounts",
     "JobStatus",
     "Message",
+    "command_subject",
     "utcnow",
 )

@@ -74,7 +74,12 @@ class Command(Message):
     @classmethod
     def subject(cls) -> str:
         """The subject this command is published on."""
-        return f"cmd.{cls.SERVICE}.{cls.ACTION}"
+        return command_subject(cls.SCHEMA)
+
+
+def command_subject(schema: str) -> str:
+    """The subject of a command by its schema name: `svc.action/1` travels on `cmd.svc.action`."""
+    return f"cmd.{schema.partition('/')[0]}"
 
 
 class CommandAddress(BaseModel):
