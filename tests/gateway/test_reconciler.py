@@ -84,6 +84,7 @@ async def test_a_job_that_never_reached_nats_is_ended_by_a_cancel(
     assert {item["status"] for item in job["items"]} == {"cancelled"}
     assert await outbox_of(gateway, job_id) == []
     await nats.start()
+    await asyncio.wait_for(_until_connected(gateway.bus), 20)  # so the gateway stops cleanly
 
 
 async def test_an_item_nobody_picked_up_is_queued_again(gateway: Gateway) -> None:
