@@ -46,7 +46,8 @@ async def assert_made_once(
 
 
 async def test_a_sigkilled_worker_costs_no_second_runpod_job(make_stack: StackFactory) -> None:
-    async with make_stack(worker=False, ack_wait_s=1.0) as stack:
+    # An ack wait this long survives missed heartbeats on a loaded machine (no early redelivery).
+    async with make_stack(worker=False, ack_wait_s=3.0) as stack:
         await stack.emulate(latency_s=3.0)
         style_id, (job_id, *images) = await start_batch(stack, 4)
         async with stack.worker_process("doomed") as doomed:
