@@ -164,10 +164,12 @@ async def test_a_delivery_that_stopped_mid_wait_is_re_attached_not_resubmitted(r
 
 
 async def test_a_nudge_makes_the_waiter_look_now(rig: Rig) -> None:
+    rig.emulate(latency_s=1.0)  # so the first poll finds the job still running, even under load
     patient = rig.steps(PollPolicy(initial=30, max_interval=30, timeout=60))
     ctx = rig.item()
     waiting = await rendering(rig, ctx, patient)
-    await asyncio.sleep(0.1)  # the emulated job (20 ms) is done; the next poll is 30 s away
+    await asyncio.sleep(1.2)  # the emulated job is done; the next poll is 30 s away
+    assert not waiting.done()
 
     await Nudges(rig.bus.nc).send(
         StepAddress(job_id=ctx.job_id, item_id=ctx.item_id, step="render")
