@@ -14,6 +14,8 @@ from actormaker.common.actor_files import response_key, training_key
 from actormaker.common.storage import LocalStorage
 from tests.gateway.conftest import Gateway
 
+RESPOND_ASYNC = {"Prefer": "respond-async"}
+
 
 def md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()

@@ -5,9 +5,7 @@ from tests.actors.helpers import ActorStack, png
 
 async def test_removing_local_images_keeps_json_base_image_and_s3(stack: ActorStack) -> None:
     actor_id, name, images = await stack.actor_in_s3(count=3)
-    await stack.client.post(
-        f"/api/actors/{actor_id}/training-data/sync-from-s3", params={"wait": "true"}
-    )
+    await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-from-s3")
     await stack.storage.write(f"data/actors/{name}/base_image/{name}_base.png", png(1))
 
     one = await stack.client.delete(

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.actors.helpers import ActorStack
+from tests.actors.helpers import RESPOND_ASYNC, ActorStack
 from tests.gateway.helpers import read_sse
 
 
@@ -13,7 +13,6 @@ async def test_one_download_job_for_two_actors_reports_each_actor(stack: ActorSt
 
     answer = await stack.client.post(
         "/api/actors/training-data/sync-from-s3",
-        params={"wait": "true"},
         json={
             "actors": [
                 {"actor_id": first_id},
@@ -37,6 +36,7 @@ async def test_events_of_a_multi_actor_upload_carry_each_actor_as_group(stack: A
 
     accepted = await stack.client.post(
         "/api/actors/training-data/sync-to-s3",
+        headers=RESPOND_ASYNC,
         json={"actors": [{"actor_id": first_id}, {"actor_id": second_id, "indices": [0]}]},
     )
     events = await read_sse(stack.client, accepted.json()["events_url"])

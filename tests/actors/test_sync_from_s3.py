@@ -5,18 +5,18 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.actors.helpers import ActorStack, md5, png
+from tests.actors.helpers import RESPOND_ASYNC, ActorStack, md5, png
 from tests.gateway.helpers import job_when_final, read_sse
 
 
-async def test_wait_answers_the_seed_summary_and_a_second_run_skips_everything(
+async def test_the_seed_summary_is_the_answer_and_a_second_run_skips_everything(
     stack: ActorStack,
 ) -> None:
     actor_id, name, images = await stack.actor_in_s3(count=12)
     path = f"/api/actors/{actor_id}/training-data/sync-from-s3"
 
-    first = await stack.client.post(path, params={"wait": "true"}, json={"actor_name": name})
-    second = await stack.client.post(path, params={"wait": "true"})
+    first = await stack.client.post(path, json={"actor_name": name})
+    second = await stack.client.post(path)
 
     assert first.status_code == 200, first.text
     summary = first.json()
@@ -42,7 +42,9 @@ async def test_wait_answers_the_seed_summary_and_a_second_run_skips_everything(
 async def test_progress_streams_one_event_per_file_over_sse(stack: ActorStack) -> None:
     actor_id, name, images = await stack.actor_in_s3(count=4)
 
-    accepted = await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-from-s3")
+    accepted = await stack.client.post(
+        f"/api/actors/{actor_id}/training-data/sync-from-s3", headers=RESPOND_ASYNC
+    )
     events = await read_sse(stack.client, accepted.json()["events_url"])
 
     assert accepted.status_code == 202
@@ -61,9 +63,7 @@ async def test_selective_sync_downloads_only_the_chosen_indices_and_names(
     actor_id, name, _ = await stack.actor_in_s3(count=6)
     path = f"/api/actors/{actor_id}/training-data/sync-from-s3"
 
-    answer = await stack.client.post(
-        path, params={"wait": "true"}, json={"indices": [0, 3], "filenames": [f"{name}_5.png"]}
-    )
+    answer = await stack.client.post(path, json={"indices": [0, 3], "filenames": [f"{name}_5.png"]})
     unknown = await stack.client.post(path, json={"indices": [9]})
 
     assert answer.json()["total"] == 3
@@ -83,7 +83,6 @@ async def test_a_missing_key_fails_its_file_and_the_others_still_download(
 
     answer = await stack.client.post(
         f"/api/actors/{actor_id}/training-data/sync-from-s3",
-        params={"wait": "true"},
         json={"s3_urls": urls},
     )
 
@@ -156,7 +155,6 @@ async def test_every_url_form_reaches_the_same_object_through_the_configured_end
 
     answer = await stack.client.post(
         f"/api/actors/{actor_id}/training-data/sync-from-s3",
-        params={"wait": "true"},
         json={"s3_urls": urls},
     )
 
@@ -168,7 +166,9 @@ async def test_every_url_form_reaches_the_same_object_through_the_configured_end
 async def test_job_items_carry_file_names_and_the_actor_as_group(stack: ActorStack) -> None:
     actor_id, name, images = await stack.actor_in_s3(count=2)
 
-    accepted = await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-from-s3")
+    accepted = await stack.client.post(
+        f"/api/actors/{actor_id}/training-data/sync-from-s3", headers=RESPOND_ASYNC
+    )
     job = await job_when_final(stack.gateway, accepted.json()["job_id"])
 
     assert job["kind"] == "actors.sync-from-s3"

@@ -11,8 +11,8 @@ async def test_upload_puts_every_image_lists_it_in_response_json_and_then_skips(
     actor_id, name, images = await stack.actor_with_local_images(count=5)
     path = f"/api/actors/{actor_id}/training-data/sync-to-s3"
 
-    first = await stack.client.post(path, params={"wait": "true"}, json={"actor_name": name})
-    second = await stack.client.post(path, params={"wait": "true"})
+    first = await stack.client.post(path, json={"actor_name": name})
+    second = await stack.client.post(path)
 
     summary = first.json()
     assert first.status_code == 200, first.text
@@ -43,9 +43,7 @@ async def test_upload_keeps_the_legacy_envelope_and_existing_url_forms(stack: Ac
     await stack.write_response(name, legacy_response([accelerate]))
     await stack.put(stack.key(name, first), b"an older version")
 
-    answer = await stack.client.post(
-        f"/api/actors/{actor_id}/training-data/sync-to-s3", params={"wait": "true"}
-    )
+    answer = await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-to-s3")
 
     assert answer.json()["uploaded"] == 3
     document = await stack.read_response(name)
@@ -61,7 +59,6 @@ async def test_selective_upload_sends_only_the_chosen_files(stack: ActorStack) -
 
     answer = await stack.client.post(
         f"/api/actors/{actor_id}/training-data/sync-to-s3",
-        params={"wait": "true"},
         json={"indices": [1], "filenames": [f"{name}_3.png"]},
     )
 
@@ -79,10 +76,7 @@ async def test_concurrent_upload_jobs_of_one_actor_lose_no_url(stack: ActorStack
     path = f"/api/actors/{actor_id}/training-data/sync-to-s3"
 
     answers = await asyncio.gather(
-        *(
-            stack.client.post(path, params={"wait": "true"}, json={"filenames": names[i::3]})
-            for i in range(3)
-        )
+        *(stack.client.post(path, json={"filenames": names[i::3]}) for i in range(3))
     )
 
     assert [a.json()["uploaded"] for a in answers] == [4, 4, 4]
@@ -112,14 +106,10 @@ async def test_a_different_actor_name_in_the_body_is_refused(stack: ActorStack) 
 
 async def test_round_trip_download_changes_nothing_after_upload(stack: ActorStack) -> None:
     actor_id, name, images = await stack.actor_with_local_images(count=2)
-    await stack.client.post(
-        f"/api/actors/{actor_id}/training-data/sync-to-s3", params={"wait": "true"}
-    )
+    await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-to-s3")
     await stack.storage.write(f"data/actors/{name}/training_data/{name}_0.png", png(500))
 
-    answer = await stack.client.post(
-        f"/api/actors/{actor_id}/training-data/sync-from-s3", params={"wait": "true"}
-    )
+    answer = await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-from-s3")
 
     assert (answer.json()["downloaded"], answer.json()["skipped"]) == (2, 1)
     assert md5(stack.local(name)[f"{name}_0.png"]) == md5(images[f"{name}_0.png"])

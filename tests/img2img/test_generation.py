@@ -198,9 +198,7 @@ async def test_the_seed_request_body_works_and_waits_for_the_seed_response(stack
         "promptBackpad": "frank miller style...",
     }
 
-    response = await stack.client.post(
-        "/api/training-data/generate", params={"wait": "true"}, json=body
-    )
+    response = await stack.client.post("/api/training-data/generate", json=body)
 
     assert response.status_code == 200, response.text
     answer = response.json()
@@ -223,7 +221,36 @@ async def test_the_seed_request_body_works_and_waits_for_the_seed_response(stack
     )
     assert made_with["settings"]["height"] == 768
 
-    accepted = await stack.client.post("/api/training-data/generate", json=body)
+    accepted = await stack.client.post(
+        "/api/training-data/generate", headers={"Prefer": "respond-async"}, json=body
+    )
     assert accepted.status_code == 202
+    assert accepted.headers["Preference-Applied"] == "respond-async"
     assert set(accepted.json()) == {"job_id", "status", "status_url", "events_url"}
     assert (await follow(stack, accepted.json()["job_id"])).job["status"] == "succeeded"
+
+
+async def test_a_seed_batch_reports_an_unknown_image_as_failed_and_does_the_rest(
+    stack: Stack,
+) -> None:
+    dataset = await new_dataset(stack, SCENES[:1])
+    [known] = dataset.images
+    body = {
+        "images": [{"filename": known}, {"filename": "never_uploaded.jpg"}],
+        "workflow": {},  # the seed UI's placeholder: the server's template
+        "styleId": dataset.style_id,
+    }
+
+    response = await stack.client.post("/api/training-data/generate", json=body)
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["success"], answer["successful"], answer["failed"]) == (False, 1, 1)
+    by_name = {result["filename"]: result for result in answer["results"]}
+    assert by_name[known]["success"] is True
+    assert by_name["never_uploaded.jpg"] == {
+        "filename": "never_uploaded.jpg",
+        "success": False,
+        "error": "base image not found: never_uploaded.jpg",
+    }
+    assert set(await training_images(stack, dataset.style_id)) == {known}

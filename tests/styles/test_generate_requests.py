@@ -87,7 +87,6 @@ async def test_seed_request_is_checked_like_every_other(gateway: Gateway) -> Non
     ui_format = {"nodes": [], "links": []}
     cases = [
         (seed_body(unique("nope"), name), 404),
-        (seed_body(style["id"], "missing.jpg"), 404),
         (seed_body(style["id"], "..%2F..%2Fsecret.jpg"), 422),
         (seed_body(style["id"], name, settings={"steps": 500}), 422),
         (seed_body(style["id"], name, workflow=ui_format), 422),

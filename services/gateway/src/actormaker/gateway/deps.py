@@ -90,6 +90,25 @@ IdempotencyKey = Annotated[
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
 
 
+def prefers_async(
+    prefer: Annotated[
+        str | None,
+        Header(
+            max_length=1024,
+            description="`respond-async` (RFC 7240): answer 202 with the job at once",
+        ),
+    ] = None,
+) -> bool:
+    """Whether the client sent `Prefer: respond-async` (among any other preferences)."""
+    if not prefer:
+        return False
+    names = (preference.split(";")[0].split("=")[0].strip() for preference in prefer.split(","))
+    return any(name.lower() == "respond-async" for name in names)
+
+
+RespondAsync = Annotated[bool, Depends(prefers_async)]
+
+
 Authorization = Annotated[str | None, Header()]
 MISSING_KEY = "missing or wrong API key: send Authorization: Bearer <API_KEY>"
 

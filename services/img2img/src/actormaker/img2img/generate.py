@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from actormaker.common.bus import ItemContext
 from actormaker.common.comfy import WorkflowTemplate
 from actormaker.common.comfy.workflows import Workflow
+from actormaker.common.errors import NotFound
 from actormaker.common.ledger import ProviderSteps
 from actormaker.common.schemas.img2img import (
     GenerateTrainingImage,
@@ -49,7 +50,10 @@ async def generate_training_image(
     prompt = build_prompt(command.style, caption.text)
 
     async def workflow() -> Workflow:
-        source = await generator.storage.read(base_image_key(name))
+        try:
+            source = await generator.storage.read(base_image_key(name))
+        except NotFound:
+            raise NotFound("base image", name) from None
         settings = command.settings
         # Decoding and encoding images is CPU work: off the event loop, other items keep polling.
         encoded = await asyncio.to_thread(

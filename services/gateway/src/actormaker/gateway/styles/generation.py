@@ -46,6 +46,8 @@ class Batch:
     request: dict[str, Any]  # as the client sent it, stored on the job
     workflow: dict[str, JsonValue] | None = None
     candidates: bool = False  # edit flow: write candidates, leave the dataset alone
+    # The seed's route reports an unknown image as a failed item and does the rest; ours refuse.
+    missing_images_fail: bool = False
 
 
 def select_images(dataset: Dataset, selection: Selection) -> list[ImageRequest]:
@@ -108,7 +110,8 @@ async def _check(storage: Storage, batch: Batch, workflows_dir: Path) -> None:
     for image in batch.images:
         parse_image_name(image.filename)
     stored = direct_children(await storage.list(BASE_IMAGES), BASE_IMAGES)
-    if missing := [image.filename for image in batch.images if image.filename not in stored]:
+    missing = [image.filename for image in batch.images if image.filename not in stored]
+    if missing and not batch.missing_images_fail:
         raise NotFound("base image", ", ".join(missing))
 
 

@@ -7,15 +7,21 @@ looked up by its file name among the base images, so no request can name another
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from actormaker.common.schemas import ItemStatus, JobStatus
+from actormaker.common.schemas import ItemStatus
 from actormaker.common.schemas.img2img import Img2ImgOverrides, LoraStrength
 from actormaker.common.storage import Storage
-from actormaker.gateway.deps import Services
-from actormaker.gateway.jobs import load_items, wait_for_job
 from actormaker.gateway.models import Job, JobItem
 from actormaker.gateway.styles.datasets import delete_training_image
 from actormaker.gateway.styles.generation import Batch, BatchSubmitter, ImageRequest
@@ -60,6 +66,14 @@ class LegacyGenerateRequest(BaseModel):
     prompt_frontpad: Pad | None = None
     prompt_backpad: Pad | None = None
 
+    @field_validator("workflow")
+    @classmethod
+    def _placeholder_is_the_template(
+        cls, workflow: dict[str, JsonValue] | None
+    ) -> dict[str, JsonValue] | None:
+        # The seed UI sends `{}` until a workflow is pasted: it means "the server's template".
+        return workflow or None
+
     def batch(self, style: Style) -> Batch:
         given = {
             "lora_name": self.style_lora_name,
@@ -78,6 +92,7 @@ class LegacyGenerateRequest(BaseModel):
             images=[ImageRequest(image.filename, image.prompt) for image in self.images],
             request=self.model_dump(mode="json", exclude_unset=True),
             workflow=self.workflow,
+            missing_images_fail=True,
         )
 
 
@@ -127,14 +142,8 @@ async def start_legacy_generation(
     return await submitter.submit(body.batch(style), idempotency_key=idempotency_key)
 
 
-async def legacy_outcome(services: Services, job: Job) -> LegacyGenerateResponse | None:
-    """The seed's response once the job has finished; None if it is still running."""
-    within = services.settings.job_wait_timeout_s
-    finished = await wait_for_job(services.bus, services.sessions, job.id, within=within)
-    if not JobStatus(finished.status).is_final:
-        return None
-    async with services.sessions() as session:
-        items = await load_items(session, job.id)
+def legacy_response(job: Job, items: list[JobItem]) -> LegacyGenerateResponse:
+    """The seed's answer for a finished job: one result per image, failures with their reason."""
     results = [_result(item) for item in items]
     successful = sum(result.success for result in results)
     return LegacyGenerateResponse(

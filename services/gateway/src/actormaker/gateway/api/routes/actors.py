@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Response
 
 from actormaker.gateway.actors.catalog import (
     actor_ids_by_name,
@@ -33,23 +33,27 @@ from actormaker.gateway.actors.schemas import (
     TrainingDataView,
     UploadSummary,
 )
+from actormaker.gateway.actors.summaries import download_summary, upload_summary
 from actormaker.gateway.actors.sync import check_actor_name
 from actormaker.gateway.actors.training_data import (
     read_training_files,
     training_record,
     training_view,
 )
-from actormaker.gateway.deps import IdempotencyKey, SessionDep, StorageDep
+from actormaker.gateway.answers import ASYNC_ANSWER, answer_when_done
+from actormaker.gateway.deps import (
+    IdempotencyKey,
+    RespondAsync,
+    ServicesDep,
+    SessionDep,
+    StorageDep,
+)
 from actormaker.gateway.schemas import JobAccepted
 
 router = APIRouter(prefix="/actors", tags=["actors"])
 
-Wait = Annotated[bool, Query(description="answer with the summary once the job has finished")]
 Indices = Annotated[list[int] | None, Query()]
 Filenames = Annotated[list[str] | None, Query()]
-_SYNC_RESPONSES: dict[int | str, dict[str, object]] = {
-    status.HTTP_200_OK: {"description": "with ?wait=true: the job's summary"}
-}
 
 
 @router.post("/import")
@@ -73,32 +77,34 @@ async def usage(session: SessionDep, storage: StorageDep) -> StorageUsage:
     return await storage_usage(storage, await actor_ids_by_name(session))
 
 
-@router.post(
-    "/training-data/sync-from-s3", status_code=status.HTTP_202_ACCEPTED, responses=_SYNC_RESPONSES
-)
+@router.post("/training-data/sync-from-s3", responses=ASYNC_ANSWER)
 async def sync_actors_from_s3(
     body: ActorsDownloadRequest,
     sync: TrainingSyncDep,
+    services: ServicesDep,
     response: Response,
-    wait: Wait = False,
+    respond_async: RespondAsync,
     idempotency_key: IdempotencyKey = None,
-) -> JobAccepted | DownloadSummary:
+) -> DownloadSummary | JobAccepted:
     job = await sync.download(body.actors, idempotency_key=idempotency_key)
-    return await sync.answer_download(job, wait=wait, response=response)
+    return await answer_when_done(
+        services, job, download_summary, respond_async=respond_async, response=response
+    )
 
 
-@router.post(
-    "/training-data/sync-to-s3", status_code=status.HTTP_202_ACCEPTED, responses=_SYNC_RESPONSES
-)
+@router.post("/training-data/sync-to-s3", responses=ASYNC_ANSWER)
 async def sync_actors_to_s3(
     body: ActorsUploadRequest,
     sync: TrainingSyncDep,
+    services: ServicesDep,
     response: Response,
-    wait: Wait = False,
+    respond_async: RespondAsync,
     idempotency_key: IdempotencyKey = None,
-) -> JobAccepted | UploadSummary:
+) -> UploadSummary | JobAccepted:
     job = await sync.upload(body.actors, idempotency_key=idempotency_key)
-    return await sync.answer_upload(job, wait=wait, response=response)
+    return await answer_when_done(
+        services, job, upload_summary, respond_async=respond_async, response=response
+    )
 
 
 @router.get("/{actor_id}")
@@ -118,42 +124,46 @@ async def training_data(
 
 @router.post(
     "/{actor_id}/training-data/sync-from-s3",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=_SYNC_RESPONSES,
+    responses=ASYNC_ANSWER,
 )
 async def sync_from_s3(
     actor: ActorDep,
     sync: TrainingSyncDep,
+    services: ServicesDep,
     response: Response,
+    respond_async: RespondAsync,
     body: SyncFromS3Request | None = None,
-    wait: Wait = False,
     idempotency_key: IdempotencyKey = None,
-) -> JobAccepted | DownloadSummary:
+) -> DownloadSummary | JobAccepted:
     body = body or SyncFromS3Request()
     check_actor_name(actor, body.actor_name)
     request = ActorDownload(actor_id=actor.id, **body.model_dump(exclude={"actor_name"}))
     job = await sync.download([request], idempotency_key=idempotency_key)
-    return await sync.answer_download(job, wait=wait, response=response)
+    return await answer_when_done(
+        services, job, download_summary, respond_async=respond_async, response=response
+    )
 
 
 @router.post(
     "/{actor_id}/training-data/sync-to-s3",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=_SYNC_RESPONSES,
+    responses=ASYNC_ANSWER,
 )
 async def sync_to_s3(
     actor: ActorDep,
     sync: TrainingSyncDep,
+    services: ServicesDep,
     response: Response,
+    respond_async: RespondAsync,
     body: SyncToS3Request | None = None,
-    wait: Wait = False,
     idempotency_key: IdempotencyKey = None,
-) -> JobAccepted | UploadSummary:
+) -> UploadSummary | JobAccepted:
     body = body or SyncToS3Request()
     check_actor_name(actor, body.actor_name)
     request = ActorUpload(actor_id=actor.id, **body.model_dump(exclude={"actor_name"}))
     job = await sync.upload([request], idempotency_key=idempotency_key)
-    return await sync.answer_upload(job, wait=wait, response=response)
+    return await answer_when_done(
+        services, job, upload_summary, respond_async=respond_async, response=response
+    )
 
 
 @router.delete("/{actor_id}/training-data/local")

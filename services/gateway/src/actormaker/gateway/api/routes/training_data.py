@@ -1,9 +1,15 @@
 """The seed system's training-data API, same paths and shapes (styles/legacy.py)."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Response
 
-from actormaker.gateway.deps import IdempotencyKey, ServicesDep, SessionDep, StorageDep
-from actormaker.gateway.presenters import job_accepted
+from actormaker.gateway.answers import ASYNC_ANSWER, answer_when_done
+from actormaker.gateway.deps import (
+    IdempotencyKey,
+    RespondAsync,
+    ServicesDep,
+    SessionDep,
+    StorageDep,
+)
 from actormaker.gateway.schemas import JobAccepted
 from actormaker.gateway.styles.deps import SubmitterDep
 from actormaker.gateway.styles.legacy import (
@@ -12,32 +18,27 @@ from actormaker.gateway.styles.legacy import (
     LegacyGenerateRequest,
     LegacyGenerateResponse,
     legacy_delete,
-    legacy_outcome,
+    legacy_response,
     start_legacy_generation,
 )
 
 router = APIRouter(prefix="/training-data", tags=["training data (seed API)"])
 
 
-@router.post(
-    "/generate",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses={status.HTTP_200_OK: {"model": LegacyGenerateResponse}},
-)
+@router.post("/generate", responses=ASYNC_ANSWER)
 async def generate(
     body: LegacyGenerateRequest,
     submitter: SubmitterDep,
     services: ServicesDep,
     response: Response,
-    wait: bool = False,
+    respond_async: RespondAsync,
     idempotency_key: IdempotencyKey = None,
-) -> JobAccepted | LegacyGenerateResponse:
-    """202 with the job; with ?wait=true, 200 with the seed's result once it has finished."""
+) -> LegacyGenerateResponse | JobAccepted:
+    """The seed's result once every image is done; an image that fails is reported, not fatal."""
     job = await start_legacy_generation(submitter, body, idempotency_key=idempotency_key)
-    if wait and (outcome := await legacy_outcome(services, job)):
-        response.status_code = status.HTTP_200_OK
-        return outcome
-    return job_accepted(job)
+    return await answer_when_done(
+        services, job, legacy_response, respond_async=respond_async, response=response
+    )
 
 
 @router.post("/delete")
