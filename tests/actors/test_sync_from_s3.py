@@ -5,7 +5,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.actors.helpers import RESPOND_ASYNC, ActorStack, md5, png
+from actormaker.common.actor_files import training_key
+from actormaker.common.storage import validate_name
+from tests.actors.helpers import RESPOND_ASYNC, ActorStack, legacy_response, md5, png
 from tests.gateway.helpers import job_when_final, read_sse
 
 
@@ -101,8 +103,7 @@ async def test_a_missing_key_fails_its_file_and_the_others_still_download(
         ("s3://foreign-bucket/a/b.png", "not on the allow-list"),
         ("https://{bucket}.s3.amazonaws.com/a/%2E%2E/%2E%2E/etc/passwd", "'..' segment"),
         ("s3://{bucket}/a/../../b.png", "'..' segment"),
-        ("s3://{bucket}/a/.hidden", "cannot be stored locally"),
-        ("https://{bucket}.s3.amazonaws.com/a/my%20file.png", "cannot be stored locally"),
+        ("s3://{bucket}/a/", "cannot be stored locally"),
         ("https://example.com/{bucket}/a.png", "neither AWS S3 nor a configured custom endpoint"),
     ],
 )
@@ -175,3 +176,33 @@ async def test_job_items_carry_file_names_and_the_actor_as_group(stack: ActorSta
     assert [(item["key"], item["group"]) for item in job["items"]] == [
         (filename, name) for filename in images
     ]
+
+
+async def test_real_world_keys_sync_both_ways_under_safe_local_names(stack: ActorStack) -> None:
+    actor_id, name = await stack.new_actor()
+    originals = ["my file (1).png", "a+b.png", "100%.png", "Zoë Saldaña.png", "日本.png", "x.png"]
+    images = {original: png(i + 40) for i, original in enumerate(originals)}
+    for original, data in images.items():
+        await stack.put(stack.key(name, original), data)
+    urls = [stack.url(name, quote(original)) for original in originals]
+    await stack.write_response(name, legacy_response(urls))
+
+    down = await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-from-s3")
+
+    assert (down.json()["downloaded"], down.json()["failed"]) == (6, 0), down.json()["errors"]
+    local = {n: d for n, d in stack.local(name).items() if n != "response.json"}
+    assert sorted(map(md5, local.values())) == sorted(map(md5, images.values()))
+    assert all(validate_name(n) == n for n in local), local.keys()
+    assert "x.png" in local, "a name that is already safe is kept"
+    assert any(n.startswith("Zoe_Saldana_") for n in local), local.keys()
+    view = (await stack.client.get(f"/api/actors/{actor_id}/training-data")).json()
+    assert view["synced"] is True
+    assert view["s3_urls"] == urls
+
+    [zoe] = [n for n in local if n.startswith("Zoe_")]
+    await stack.storage.write(training_key(name, zoe), png(99))
+    up = await stack.client.post(f"/api/actors/{actor_id}/training-data/sync-to-s3")
+
+    assert (up.json()["uploaded"], up.json()["failed"]) == (6, 0), up.json()["errors"]
+    assert md5(await stack.get(stack.key(name, "Zoë Saldaña.png"))) == md5(png(99))
+    assert (await stack.read_response(name))["output"]["output"]["s3_image_urls"] == urls

@@ -13,6 +13,7 @@ from actormaker.common.storage import (
     S3Storage,
     Storage,
     join_key,
+    safe_name,
     validate_key,
     validate_name,
 )
@@ -329,3 +330,34 @@ async def test_local_write_creates_parent_folders_and_readable_files(tmp_path: P
     written = tmp_path / "new-root" / "resources" / "style_images" / "1_noir" / "x_training.jpg"
     assert written.read_bytes() == b"jpg"
     assert written.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    ("original", "expected_start"),
+    [
+        ("my file (1).png", "my_file_1_"),
+        ("a+b%20c.JPG", "a_b_20c_"),
+        ("Zoë Saldaña.png", "Zoe_Saldana_"),
+        ("日本.png", "file_"),
+        (".hidden", "hidden_"),
+        ("x" * 300 + " .png", "x" * 100),
+    ],
+)
+def test_safe_name_makes_a_valid_readable_name_of_any_s3_file_name(
+    original: str, expected_start: str
+) -> None:
+    local = safe_name(original)
+
+    assert validate_name(local) == local
+    assert local.startswith(expected_start)
+    suffix = original.rpartition(".")[2]
+    assert local.endswith(f".{suffix}") or original.startswith(".")
+
+
+def test_safe_name_keeps_safe_names_and_never_maps_two_names_to_one() -> None:
+    assert safe_name("0002_european_35_female_3.png") == "0002_european_35_female_3.png"
+    lookalikes = ["a b.png", "a+b.png", "a%b.png", "a(b.png", "a_b_.png", "á b.png"]
+    assert len({safe_name(name) for name in lookalikes}) == len(lookalikes)
+    for unusable in ("", "a/b"):
+        with pytest.raises(InvalidName):
+            safe_name(unusable)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Self
 from urllib.parse import unquote, urlsplit
 
+from actormaker.common.errors import InvalidName
 from actormaker.common.s3urls import (
     BucketAllowList,
     ForeignBucket,
@@ -17,7 +18,7 @@ from actormaker.common.s3urls import (
     parse_s3_url,
 )
 from actormaker.common.settings import CommonSettings
-from actormaker.common.storage import join_key, validate_prefix
+from actormaker.common.storage import join_key, safe_name, validate_prefix
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,21 @@ class AssetBucket:
             location.bucket, location.key, region=self.region, endpoint=self.endpoint
         )
 
-    def filename(self, url: str) -> str:
-        """The last segment of a URL's key, also for a URL this bucket would refuse."""
+    def local_name(self, url: str) -> str:
+        """The local file name of a URL's object (also for a URL this bucket would refuse).
+
+        '' for a URL that names no file: it matches no local file and sorts first.
+        """
         try:
             key = self.locate(url).key
         except InvalidS3Url:
             key = unquote(urlsplit(url).path)
-        return key.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            return local_name_of(key)
+        except InvalidName:
+            return ""
+
+
+def local_name_of(key: str) -> str:
+    """The local file name for an S3 key: its last segment, made safe (see `safe_name`)."""
+    return safe_name(key.rsplit("/", 1)[-1])

@@ -28,7 +28,7 @@ async def record_url(
         if any(_same_object(assets, existing, location) for existing in urls):
             return False
         # Existing URLs keep their exact form (accelerate, legacy host...); only new ones are added.
-        merged = sorted([*urls, url], key=lambda u: natural_order(assets.filename(u)))
+        merged = sorted([*urls, url], key=lambda u: natural_order(assets.local_name(u)))
         await storage.write(
             manifest_key, manifest.with_urls(merged).to_bytes(), content_type="application/json"
         )

@@ -1,6 +1,8 @@
 """Names and keys: the only way a path segment or storage key is built or accepted."""
 
+import hashlib
 import re
+import unicodedata
 
 from actormaker.common.errors import InvalidName
 
@@ -8,6 +10,9 @@ MAX_NAME_LENGTH = 200
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}", re.ASCII)
 _NAME_CHAR = re.compile(r"[A-Za-z0-9._-]", re.ASCII)
+_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9_-]+", re.ASCII)
+_SUFFIX = re.compile(r"[A-Za-z0-9]{1,10}", re.ASCII)
+_DIGEST_LENGTH = 10
 
 
 def validate_name(name: str) -> str:
@@ -15,6 +20,28 @@ def validate_name(name: str) -> str:
     if _NAME.fullmatch(name) and ".." not in name:
         return name
     raise InvalidName(name, _name_problem(name))
+
+
+def safe_name(name: str) -> str:
+    """`name` if it is a valid name, else a readable valid one no other name maps to.
+
+    S3 keys hold spaces, '+', '%', parentheses and accents that a local name may not. Accents are
+    dropped from their letters, other runs become '_', and a digest of the original is appended:
+    `Zoë (2).png` → `Zoe_2_<digest>.png`. Two originals never share a local name, and the original
+    is kept where it came from (response.json keeps the real URL).
+    """
+    if _NAME.fullmatch(name) and ".." not in name:
+        return name
+    if not name or "/" in name or "\0" in name:
+        raise InvalidName(name, _name_problem(name))
+    stem, dot, suffix = name.rpartition(".")
+    if not (dot and stem and _SUFFIX.fullmatch(suffix)):
+        stem, dot, suffix = name, "", ""
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    readable = _UNSAFE_RUN.sub("_", ascii_stem).strip("_-")
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST_LENGTH]
+    room = MAX_NAME_LENGTH - len(digest) - len(dot + suffix) - 1
+    return f"{readable[:room] or 'file'}_{digest}{dot}{suffix}"
 
 
 def validate_key(key: str) -> str:

@@ -3,11 +3,10 @@
 from collections.abc import Sequence
 
 from actormaker.common.actor_files import image_index, response_key, training_key
-from actormaker.common.assets import AssetBucket
+from actormaker.common.assets import AssetBucket, local_name_of
 from actormaker.common.errors import InvalidInput, InvalidName
 from actormaker.common.s3urls import InvalidS3Url, S3Location
 from actormaker.common.schemas.s3sync import DownloadFile, UploadFile
-from actormaker.common.storage import validate_name
 from actormaker.gateway.actors.schemas import FileSelection
 from actormaker.gateway.actors.training_data import TrainingFiles
 from actormaker.gateway.jobs import JobDraft
@@ -89,9 +88,8 @@ def select_files(actor: str, names: list[str], selection: FileSelection) -> list
 
 
 def _local_name(url: str, location: S3Location) -> str:
-    name = location.key.rstrip("/").rsplit("/", 1)[-1]
     try:
-        return validate_name(name)
+        return local_name_of(location.key)
     except InvalidName as error:
         raise InvalidS3Url(url, f"its file name cannot be stored locally: {error}") from None
 
@@ -103,7 +101,7 @@ def _listed_locations(
     listed = {}
     for url in files.s3_urls:
         try:
-            listed[assets.filename(url)] = (url, assets.parse(url))
+            listed[assets.local_name(url)] = (url, assets.parse(url))
         except InvalidS3Url:
             continue
     return listed

@@ -35,7 +35,7 @@ class TrainingFiles:
 
     def synced(self, assets: AssetBucket) -> bool:
         """Whether every S3 URL has its local file (False when there are no URLs at all)."""
-        names = {assets.filename(url) for url in self.s3_urls}
+        names = {assets.local_name(url) for url in self.s3_urls}
         return bool(names) and names <= self.local_images.keys()
 
 
