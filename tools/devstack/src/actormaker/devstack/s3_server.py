@@ -8,7 +8,7 @@ from actormaker.devstack.processes import ChildServer, LineSink, ManagedProcess,
 
 
 class S3Server(ChildServer):
-    """moto_server on 127.0.0.1; its state lives in memory until it stops."""
+    """moto_server on 127.0.0.1; its state lives in memory (s3_snapshots keeps it on disk)."""
 
     def __init__(self, *, port: int | None = None, sink: LineSink | None = None) -> None:
         self.port = port or free_port()

@@ -16,4 +16,5 @@ class DevstackSettings(BaseSettings):
     asset_bucket: str = "story-boards-assets"
     workspace_bucket: str = "actormaker-workspace"
     seed_demo: bool = True
-    restart_delay_s: float = 2.0  # a worker that dies is started again after this
+    restart_delay_s: float = 2.0  # a service that dies is started again after this
+    s3_snapshot_interval_s: float = 2.0  # the local S3 is mirrored to var/s3 this often

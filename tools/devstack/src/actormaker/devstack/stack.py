@@ -15,6 +15,7 @@ from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import port_is_free
 from actormaker.devstack.processes import ManagedProcess, answers_ok
 from actormaker.devstack.s3_server import S3Server
+from actormaker.devstack.s3_snapshots import S3Snapshots
 from actormaker.devstack.settings import DevstackSettings
 from actormaker.devstack.supervisor import Supervised
 
@@ -92,13 +93,13 @@ class LocalStack:
         s3 = S3Server(port=self.settings.s3_port, sink=prefixed("s3"))
         await s3.start()
         self.running.append(s3)
-        await self._create_buckets(s3.url)
+        await self._keep_s3_objects(s3.url)
         if "RUNPOD_BASE_URL" in self.service_env():
             port = str(self.settings.runpod_port)
             await self._start_module("runpod", "actormaker.emulators", "runpod", "--port", port)
         await self._start_module("gateway", "actormaker.gateway", ready_url=self._gateway_url)
         for worker in filter(service_exists, WORKERS):
-            await self._start_module(worker, f"actormaker.{worker}", supervised=True)
+            await self._start_module(worker, f"actormaker.{worker}")
         if self.settings.seed_demo:
             added = await seed_demo_styles(self._gateway_url, api_key=os.environ.get("API_KEY"))
             prefixed("demo")(f"seeded {', '.join(added)}" if added else "demo styles present")
@@ -121,8 +122,8 @@ class LocalStack:
         module: str,
         *args: str,
         ready_url: str | None = None,
-        supervised: bool = False,
     ) -> None:
+        """Start a service and keep it running: one that dies is started again."""
         process = ManagedProcess(
             name,
             [sys.executable, "-m", module, *args],
@@ -131,20 +132,32 @@ class LocalStack:
             ready_check=answers_ok(f"{ready_url}/readyz") if ready_url else None,
             start_timeout=60,
         )
-        part: ManagedProcess | Supervised = process
-        if supervised:
-            delay = self.settings.restart_delay_s
-            part = Supervised(process, delay=delay, log=prefixed("supervisor"))
+        delay = self.settings.restart_delay_s
+        part = Supervised(process, delay=delay, log=prefixed("supervisor"))
         await part.start()
         self.running.append(part)
 
-    async def _create_buckets(self, endpoint: str) -> None:
+    async def _keep_s3_objects(self, endpoint: str) -> None:
+        """Create the buckets, put back what the last run left, and mirror them from now on."""
         clients = s3_client_factory(
             endpoint_url=endpoint, region="us-east-1", access_key=LOCAL_KEY, secret_key=LOCAL_KEY
         )
+        buckets = [self.settings.workspace_bucket, self.settings.asset_bucket]
         async with clients() as s3:
-            for bucket in (self.settings.workspace_bucket, self.settings.asset_bucket):
+            for bucket in buckets:
                 await s3.create_bucket(Bucket=bucket)
+        log = prefixed("s3")
+        snapshots = S3Snapshots(
+            clients,
+            buckets,
+            self.settings.var_dir.resolve() / "s3",
+            interval_s=self.settings.s3_snapshot_interval_s,
+            log=log,
+        )
+        if restored := await snapshots.restore():
+            log(f"restored {restored} objects from the last run")
+        await snapshots.start()
+        self.running.append(snapshots)
 
     async def wait(self) -> None:
         """Return when any process exits on its own."""
