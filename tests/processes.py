@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
-from actormaker.devstack.processes import ManagedProcess
+from actormaker.devstack.processes import ManagedProcess, answers_ok
 
 
 def settings_env(*settings: BaseSettings) -> dict[str, str]:
@@ -31,15 +31,20 @@ def settings_env(*settings: BaseSettings) -> dict[str, str]:
 
 @asynccontextmanager
 async def service_process(
-    module: str, env: dict[str, str], log: Path
+    module: str, env: dict[str, str], log: Path, *, ready_url: str | None = None
 ) -> AsyncIterator[ManagedProcess]:
-    """`python -m <module>` running with `env` (its output appended to `log`), killed after."""
+    """`python -m <module>` running with `env` (its output appended to `log`), killed after.
+
+    With `ready_url`, it is started once GET `ready_url` answers 200.
+    """
     with log.open("a", buffering=1) as sink:
         process = ManagedProcess(
             module,
             [sys.executable, "-m", module],
             sink=lambda line: sink.write(f"{line}\n"),
             env={"PATH": os.environ["PATH"], **env},
+            ready_check=answers_ok(ready_url) if ready_url else None,
+            start_timeout=60,
         )
         await process.start()
         try:

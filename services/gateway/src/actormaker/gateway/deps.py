@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -109,20 +110,28 @@ def prefers_async(
 RespondAsync = Annotated[bool, Depends(prefers_async)]
 
 
-Authorization = Annotated[str | None, Header()]
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="APIKey",
+    description="`Authorization: Bearer <API_KEY>`; not needed when the gateway has no API_KEY",
+)
+BearerKey = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 MISSING_KEY = "missing or wrong API key: send Authorization: Bearer <API_KEY>"
 
 
-def bearer_is_valid(settings: GatewaySettings, authorization: str | None) -> bool:
+def bearer_is_valid(
+    settings: GatewaySettings, credentials: HTTPAuthorizationCredentials | None
+) -> bool:
     """Whether the request may pass: no API_KEY is set, or it carries the right bearer key."""
     if settings.api_key is None:
         return True
-    scheme, _, token = (authorization or "").partition(" ")
+    if credentials is None:
+        return False
     expected = settings.api_key.get_secret_value().encode()
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected)
+    return hmac.compare_digest(credentials.credentials.strip().encode(), expected)
 
 
-def require_api_key(settings: SettingsDep, authorization: Authorization = None) -> None:
+def require_api_key(settings: SettingsDep, credentials: BearerKey) -> None:
     """When API_KEY is set, every /api request must carry `Authorization: Bearer <key>`."""
-    if not bearer_is_valid(settings, authorization):
+    if not bearer_is_valid(settings, credentials):
         raise Unauthorized(MISSING_KEY)

@@ -1,10 +1,17 @@
-"""Gateway errors and the one place that maps every domain error onto an HTTP answer."""
+"""Gateway errors and the one place that maps every error onto an HTTP answer.
+
+Answers say what is wrong and where without echoing the input: a detail is cut to a few hundred
+characters, and a validation failure lists field, message and type only.
+"""
 
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from actormaker.common.bus import BusUnavailable
 from actormaker.common.errors import ActorMakerError, InvalidInput, NotFound
+
+MAX_DETAIL = 400
 
 
 class Conflict(ActorMakerError):
@@ -34,13 +41,31 @@ def status_for(error: Exception) -> int:
     return next(code for kind, code in _STATUS if isinstance(error, kind))
 
 
+def concise(text: str, limit: int = MAX_DETAIL) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 async def _answer(_request: Request, error: Exception) -> JSONResponse:
     code = status_for(error)
     headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
-    return JSONResponse({"detail": str(error)}, status_code=code, headers=headers)
+    return JSONResponse({"detail": concise(str(error))}, status_code=code, headers=headers)
+
+
+async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {
+            "loc": [concise(str(part), 80) if isinstance(part, str) else part for part in e["loc"]],
+            "msg": concise(e["msg"]),
+            "type": e["type"],
+        }
+        for e in error.errors()[:20]
+    ]
+    return JSONResponse({"detail": problems}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every domain error as JSON `{"detail": ...}` with its status."""
     for kind, _code in _STATUS:
         app.add_exception_handler(kind, _answer)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -53,7 +53,7 @@ class FileLinks:
             return False
         if expires < time.time():
             return False
-        return hmac.compare_digest(signature, self._sign(key, max_side, expires))
+        return hmac.compare_digest(signature.encode(), self._sign(key, max_side, expires).encode())
 
     def _expiry(self) -> int:
         # Rounded up to a whole period, so a listing's links stay the same (and cacheable)

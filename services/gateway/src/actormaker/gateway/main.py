@@ -10,12 +10,14 @@ from actormaker.common.bus import Bus
 from actormaker.common.ledger import Nudges, ProviderLedger
 from actormaker.common.storage import open_workspace
 from actormaker.gateway.api.main import api_router, health_router, open_router
+from actormaker.gateway.api.openapi import document_errors
 from actormaker.gateway.db import create_engine, init_db, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
 from actormaker.gateway.deps import Services
 from actormaker.gateway.errors import install_error_handlers
 from actormaker.gateway.event_feeds import JobFeeds
 from actormaker.gateway.file_links import FileLinks
+from actormaker.gateway.input_guard import InputGuard
 from actormaker.gateway.middleware import BodySizeLimit
 from actormaker.gateway.projector import create_projector
 from actormaker.gateway.reconciler import Reconciler
@@ -71,9 +73,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await engine.dispose()
 
     app = FastAPI(title="ActorMaker", version="0.1.0", lifespan=lifespan)
+    # The size limit is outermost: nothing reads a body past it.
+    app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(open_router)
+    document_errors(app)
     return app

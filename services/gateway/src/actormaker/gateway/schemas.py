@@ -14,6 +14,24 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+class ErrorMessage(BaseModel):
+    """Every error answer but a request validation failure."""
+
+    detail: str
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int]  # where: ["body", "images", 0, "filename"]
+    msg: str
+    type: str
+
+
+class ValidationFailed(BaseModel):
+    """A 422: what is wrong with which field, or a sentence when the check was not per field."""
+
+    detail: list[FieldProblem] | str
+
+
 class JobAccepted(BaseModel):
     job_id: UUID
     status: JobStatus

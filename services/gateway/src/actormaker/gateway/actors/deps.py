@@ -2,16 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path
 
 from actormaker.common.assets import AssetBucket
 from actormaker.gateway.actors.catalog import load_actor
 from actormaker.gateway.actors.models import Actor
+from actormaker.gateway.actors.schemas import MAX_ACTOR_ID
 from actormaker.gateway.actors.sync import TrainingSync
 from actormaker.gateway.deps import ServicesDep, SessionDep, SettingsDep
 
 
-async def get_actor(actor_id: int, session: SessionDep) -> Actor:
+async def get_actor(
+    actor_id: Annotated[int, Path(ge=0, le=MAX_ACTOR_ID)], session: SessionDep
+) -> Actor:
     return await load_actor(session, actor_id)
 
 

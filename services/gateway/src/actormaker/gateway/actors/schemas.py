@@ -1,6 +1,6 @@
 """What the actor API reads and answers. Table rows and wire messages stay separate."""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -17,12 +17,17 @@ def _storable_name(name: str) -> str:
         raise ValueError(error.reason) from None
 
 
+# Actor ids are PostgreSQL INTEGERs.
+MAX_ACTOR_ID = 2**31 - 1
+ActorId = Annotated[int, Field(ge=0, le=MAX_ACTOR_ID)]
+
+
 class ActorRecord(BaseModel):
     """One entry of actorsData.json; fields this API does not model are kept as they are."""
 
     model_config = ConfigDict(extra="allow")
 
-    id: int = Field(ge=0)
+    id: ActorId
     name: str
     age: str | int | None = None
     sex: str | None = None
@@ -96,12 +101,12 @@ class SyncToS3Request(FileSelection):
 
 
 class ActorDownload(FileSelection):
-    actor_id: int
+    actor_id: ActorId
     s3_urls: list[str] | None = None
 
 
 class ActorUpload(FileSelection):
-    actor_id: int
+    actor_id: ActorId
 
 
 class ActorsDownloadRequest(BaseModel):

@@ -55,6 +55,22 @@ class StyleUpdate(BaseModel):
     frontpad: Pad | None = None
     backpad: Pad | None = None
 
+    @field_validator(
+        "name",
+        "lora_name",
+        "lora_strength_model",
+        "lora_strength_clip",
+        "frontpad",
+        "backpad",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Only trigger_words can be cleared; for the rest, null is a mistake, not "keep it".
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
+
 
 class StylePublic(BaseModel):
     id: str

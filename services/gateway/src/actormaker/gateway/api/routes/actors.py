@@ -15,6 +15,7 @@ from actormaker.gateway.actors.local_files import (
     storage_usage,
 )
 from actormaker.gateway.actors.schemas import (
+    MAX_ACTOR_ID,
     ActorDetail,
     ActorDownload,
     ActorImport,
@@ -66,7 +67,7 @@ async def actors(
     session: SessionDep,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ACTOR_ID)] = 0,
 ) -> ActorsPage:
     page, count = await list_actors(session, limit=limit, offset=offset, name=name)
     return ActorsPage(data=[actor_public(actor) for actor in page], count=count)

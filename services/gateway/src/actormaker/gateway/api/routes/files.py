@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from actormaker.gateway.deps import (
     MISSING_KEY,
-    Authorization,
+    BearerKey,
     FileLinksDep,
     SettingsDep,
     StorageDep,
@@ -24,7 +24,7 @@ async def file(
     storage: StorageDep,
     settings: SettingsDep,
     links: FileLinksDep,
-    authorization: Authorization = None,
+    credentials: BearerKey,
     max_side: MaxSide = None,
     expires: int | None = None,
     signature: str | None = None,
@@ -34,7 +34,7 @@ async def file(
     With API_KEY set, the request needs the bearer key or the signature of a listed link.
     """
     signed = links.allows(key, max_side=max_side, expires=expires, signature=signature)
-    if not (signed or bearer_is_valid(settings, authorization)):
+    if not (signed or bearer_is_valid(settings, credentials)):
         raise Unauthorized(f"{MISSING_KEY}, or use a signed link from a listing (they expire)")
     served = await read_served_file(storage, key, max_side=max_side)
     return Response(served.data, media_type=served.media_type)
