@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any, Self
 
+from actormaker.common.digits import ascii_int, is_ascii_number
 from actormaker.common.errors import InvalidInput
 from actormaker.common.storage import join_key, validate_name
 
@@ -25,7 +26,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 # Where a list of URLs may sit in response.json, most specific first.
 _URL_PATHS = (("output", "output", "s3_image_urls"), ("s3_image_urls",), ("s3_urls",))
 _NEW_FILE_PATH = ("s3_urls",)
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 def actor_dir(actor: str) -> str:
@@ -62,12 +63,12 @@ def image_index(actor: str, filename: str) -> int | None:
     """The i of `{actor}_{i}.{ext}`, or None for a name that does not follow the convention."""
     stem, dot, _suffix = filename.rpartition(".")
     number = stem.removeprefix(f"{actor}_")
-    return int(number) if dot and number != stem and number.isdigit() else None
+    return ascii_int(number) if dot and number != stem else None
 
 
 def natural_order(name: str) -> tuple[Any, ...]:
     """A sort key that puts `x_2.png` before `x_10.png`."""
-    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(name))
+    return tuple(int(part) if is_ascii_number(part) else part for part in _DIGITS.split(name))
 
 
 def is_training_data_key(key: str) -> bool:

@@ -7,6 +7,8 @@ characters, and a validation failure lists field, message and type only.
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from actormaker.common.bus import BusUnavailable
 from actormaker.common.errors import ActorMakerError, InvalidInput, NotFound
@@ -64,8 +66,18 @@ async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": problems}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+async def _raced(_request: Request, _error: Exception) -> JSONResponse:
+    # The row changed or went away between our read and our write: another request won.
+    return JSONResponse(
+        {"detail": "another request changed or deleted this at the same time; reload and retry"},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every domain error as JSON `{"detail": ...}` with its status."""
     for kind, _code in _STATUS:
         app.add_exception_handler(kind, _answer)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    for race in (StaleDataError, IntegrityError):
+        app.add_exception_handler(race, _raced)

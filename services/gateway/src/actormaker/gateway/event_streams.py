@@ -6,23 +6,29 @@ import nats.js.errors
 from sse_starlette import ServerSentEvent
 
 from actormaker.common.bus import Bus, StoredEvent, follow_events
+from actormaker.common.digits import ascii_int
 from actormaker.common.errors import InvalidInput
 from actormaker.common.schemas import Event, EventType, JobStatus
 from actormaker.common.subjects import ALL_EVENTS, EVENTS_STREAM, event_subject
+from actormaker.gateway.errors import concise
 from actormaker.gateway.event_feeds import JobFeeds
 from actormaker.gateway.models import Job
 from actormaker.gateway.projection import job_counts
 
 RETRY_MS = 3000
+MAX_SEQUENCE = 2**63 - 1  # JetStream sequences are uint64; NATS clients take int64
 
 
 def parse_last_event_id(value: str | None) -> int | None:
     """The sequence a reconnecting client last saw, from its `Last-Event-ID` header."""
     if value is None or value == "":
         return None
-    if not value.isdigit():
-        raise InvalidInput(f"Last-Event-ID must be an event id from this stream, got {value!r}")
-    return int(value)
+    sequence = ascii_int(value)
+    if sequence is None or sequence > MAX_SEQUENCE:
+        raise InvalidInput(
+            f"Last-Event-ID must be an event id from this stream, got {concise(value, 40)!r}"
+        )
+    return sequence
 
 
 def to_sse(stored: StoredEvent) -> ServerSentEvent:

@@ -9,6 +9,8 @@ import hmac
 import time
 from collections.abc import Mapping
 
+from actormaker.common.digits import ascii_int
+
 
 def replicate_signature_valid(
     headers: Mapping[str, str],
@@ -26,10 +28,11 @@ def replicate_signature_valid(
     timestamp = headers.get("webhook-timestamp")
     signatures = headers.get("webhook-signature")
     key = _signing_key(secret)
-    if not (webhook_id and timestamp and signatures and key) or not timestamp.isdigit():
+    sent_at = ascii_int(timestamp) if timestamp else None
+    if not (webhook_id and sent_at is not None and signatures and key):
         return False
     current = time.time() if now is None else now
-    if abs(current - int(timestamp)) > tolerance_s:
+    if abs(current - sent_at) > tolerance_s:
         return False
     signed = f"{webhook_id}.{timestamp}.".encode() + body
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest())

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from actormaker.common.digits import ascii_int, is_ascii_number
 from actormaker.common.errors import InvalidInput, NotFound
 from actormaker.common.schemas import utcnow
 from actormaker.common.schemas.img2img import Img2ImgSettings, StyleSpec, settings_fingerprint
@@ -58,9 +59,7 @@ async def load_style(session: AsyncSession, style_id: str) -> Style:
 async def list_styles(session: AsyncSession) -> list[Style]:
     """Every style, numeric ids in number order first."""
     styles = list((await session.exec(select(Style))).all())
-    return sorted(
-        styles, key=lambda s: (not s.id.isdigit(), int(s.id) if s.id.isdigit() else 0, s.id)
-    )
+    return sorted(styles, key=lambda s: (not is_ascii_number(s.id), ascii_int(s.id) or 0, s.id))
 
 
 async def create_style(session: AsyncSession, data: StyleCreate) -> Style:
@@ -131,5 +130,5 @@ async def _touch(session: AsyncSession, style: Style) -> Style:
 
 async def _next_id(session: AsyncSession) -> str:
     ids: list[Any] = list((await session.exec(select(col(Style.id)))).all())
-    numbers = [int(value) for value in ids if str(value).isdigit()]
+    numbers = [number for value in ids if (number := ascii_int(str(value))) is not None]
     return str(max(numbers, default=0) + 1)
