@@ -42,6 +42,19 @@ def _proxy_to(url: str) -> OutageProxy:
 
 
 @dataclass
+class RequestTally:
+    """What the tests' clients sent the gateway, and how many answers were server errors."""
+
+    sent: int = 0
+    server_errors: list[str] = field(default_factory=list)
+
+    async def count(self, response: httpx.Response) -> None:
+        self.sent += 1
+        if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
+            self.server_errors.append(f"{response.request.method} {response.url.path}")
+
+
+@dataclass
 class FaultStack:
     nats: NatsServer
     runpod: RunningRunPod
@@ -52,13 +65,18 @@ class FaultStack:
     logs: Path
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     gateway_port: int = field(default_factory=free_port)
+    tally: RequestTally = field(default_factory=RequestTally)
 
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.gateway_url, timeout=30)
+    def client(self, **options: Any) -> httpx.AsyncClient:
+        """A client of the gateway whose every answer is tallied."""
+        hooks = {"response": [self.tally.count]}
+        return httpx.AsyncClient(
+            base_url=self.gateway_url, event_hooks=hooks, **{"timeout": 30} | options
+        )
 
     async def kill(self, name: str) -> None:
         await self.processes[name].kill()

@@ -20,7 +20,7 @@ FINAL_ITEM_STATES = {"succeeded", "failed"}
 class Follower:
     """A client of one job's event stream that reconnects with Last-Event-ID whenever it breaks."""
 
-    url: str
+    stack: FaultStack
     job_id: str
     events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     reconnects: int = 0
@@ -48,7 +48,7 @@ class Follower:
         headers = {"Last-Event-ID": str(self.ids[-1])} if self.events else {}
         timeout = httpx.Timeout(5, read=30)
         async with (
-            httpx.AsyncClient(base_url=self.url, timeout=timeout) as client,
+            self.stack.client(timeout=timeout) as client,
             aconnect_sse(
                 client, "GET", f"/api/jobs/{self.job_id}/events", headers=headers
             ) as source,
@@ -70,7 +70,7 @@ def follow(
     stack: FaultStack, job_id: str, clients: int = 1
 ) -> tuple[list[Follower], asyncio.Future[list[None]]]:
     """`clients` reconnecting SSE clients of the job, reading in the background until its end."""
-    followers = [Follower(stack.gateway_url, job_id) for _ in range(clients)]
+    followers = [Follower(stack, job_id) for _ in range(clients)]
     return followers, asyncio.gather(*(follower.run() for follower in followers))
 
 
@@ -125,7 +125,7 @@ async def finished_job(stack: FaultStack, job_id: str, within: float = 60.0) -> 
 
 async def replayed_ids(stack: FaultStack, job_id: str) -> list[int]:
     """Every stored event id of the job, read from the start by a fresh client."""
-    follower = Follower(stack.gateway_url, job_id)
+    follower = Follower(stack, job_id)
     await asyncio.wait_for(follower.run(), 30)
     return follower.ids
 
@@ -145,4 +145,5 @@ async def assert_events_exactly_once(
     assert stored == sorted(set(stored))
     for follower in followers:
         assert follower.ids == stored, (len(follower.ids), len(stored))
+    assert not stack.tally.server_errors, stack.tally.server_errors
     return len(stored)

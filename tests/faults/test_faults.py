@@ -168,6 +168,7 @@ async def sync_through(stack: FaultStack, fault: Callable[[], Any]) -> dict[str,
     for filename in done:
         assert hashlib.md5(local[filename]).hexdigest() == digests[filename]  # noqa: S324
     await assert_events_exactly_once(stack, job_id, followers)
+    print(f"{stack.tally.sent} requests, 0 server errors")
     return job
 
 
@@ -247,4 +248,6 @@ async def test_a_full_disk_fails_items_with_the_reason_and_keeps_the_rest(
         retried = await finished_job(stack, again)
         assert retried["status"] == "succeeded"
         assert len(await training_images(stack, style_id)) == len(job["items"])
-        print(json.dumps({"items": len(job["items"]), "failed_when_full": len(failed)}))
+        assert not stack.tally.server_errors, stack.tally.server_errors
+        summary = {"items": len(job["items"]), "failed_when_full": len(failed)}
+        print(json.dumps(summary | {"requests": stack.tally.sent, "server_errors": 0}))

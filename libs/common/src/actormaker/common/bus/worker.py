@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import nats.errors
+import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import BaseModel, ValidationError
@@ -192,6 +193,13 @@ class Worker:
         except asyncio.CancelledError:
             await msg.nak()
             raise
+        except (nats.errors.Error, nats.js.errors.Error) as error:
+            # NATS went away mid-item (a restart, a network blip): expected, and worth a retry.
+            log.warning(
+                "NATS unavailable mid-item; retrying",
+                extra={"item": ctx.item_key, "job_id": ctx.job_id, "error": repr(error)},
+            )
+            await self._retry_later(msg, ctx, f"NATS unavailable: {error!r}", None)
         except Exception as error:
             log.exception("handler crashed", extra={"item": ctx.item_key, "job_id": ctx.job_id})
             await self._retry_later(msg, ctx, f"unexpected {type(error).__name__}: {error}", None)

@@ -10,12 +10,15 @@ the next delivery. A job the provider has forgotten (RunPod keeps /run results 3
 submitted again once, with a warning; one that overruns the timeout is cancelled and retried.
 """
 
+import asyncio
 import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import nats.errors
+import nats.js.errors
 from pydantic import BaseModel
 
 from actormaker.common.bus.context import ItemContext
@@ -43,6 +46,8 @@ StatusCallback = Callable[[ProviderJob], Awaitable[None]]
 RequestBuilder = Callable[[], Awaitable[Mapping[str, Any]]]
 
 _CANCELLED_BY_USER = "cancelled by the user"
+# How long a submitted job's id is retried into the ledger while NATS is away.
+_RECORD_SUBMISSION_FOR_S = 300.0
 
 
 class ProviderSteps:
@@ -190,11 +195,41 @@ class ProviderSteps:
             submitted_at=utcnow(),
             submissions=entry.record.submissions + 1,
         )
-        entry = await self._ledger.replace(entry, submitted)
+        entry = await self._record_submission(ctx, address, entry, submitted)
         await ctx.progress(
             f"{ctx.item_key}: {jobs.provider} job {provider_job_id} submitted", fraction=0.1
         )
         return entry
+
+    async def _record_submission(
+        self, ctx: ItemContext, address: StepAddress, entry: Entry, submitted: StepRecord
+    ) -> Entry:
+        """Record the job the provider took, waiting out NATS if it is away meanwhile.
+
+        Giving up here would leave the step SUBMITTING, and the next delivery would pay for the
+        job a second time; so the write is retried until NATS is back (or long past hope).
+        """
+        deadline = asyncio.get_running_loop().time() + _RECORD_SUBMISSION_FOR_S
+        delay = 0.1
+        while True:
+            try:
+                return await self._ledger.replace(entry, submitted)
+            except StepContended:
+                # A write that timed out may still have landed: then the record is ours.
+                current = await self._ledger.get(address)
+                if current and current.record.provider_job_id == submitted.provider_job_id:
+                    return current
+                raise
+            except (nats.errors.Error, nats.js.errors.Error) as error:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning(
+                    "submitted job not recorded yet; retrying",
+                    extra=_log(ctx)
+                    | {"provider_job_id": submitted.provider_job_id, "error": repr(error)},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
 
 class _Waiter:
