@@ -26,6 +26,20 @@ async def start_batch(stack: Stack, count: int) -> tuple[str, list[str]]:
     return dataset.style_id, [response.json()["job_id"], *dataset.images]
 
 
+async def all_recorded(stack: Stack, job_id: str) -> None:
+    """Wait until every item's RunPod job is in the ledger (its 'submitted' progress is out).
+
+    A kill between RunPod taking a job and the ledger hearing of it resubmits that job: nothing
+    can tell it from one never sent (ADR 0006). These tests kill after that moment.
+    """
+    async with asyncio.timeout(30):
+        while True:
+            items = (await stack.client.get(f"/api/jobs/{job_id}")).json()["items"]
+            if all((item["progress"] or 0) >= 0.1 for item in items):
+                return
+            await asyncio.sleep(0.05)
+
+
 def succeeded_events(finished: Finished) -> list[str]:
     return [e.json()["item_key"] for e in finished.events if e.event == "item.succeeded"]
 
@@ -51,7 +65,7 @@ async def test_a_sigkilled_worker_costs_no_second_runpod_job(make_stack: StackFa
         await stack.emulate(latency_s=3.0)
         style_id, (job_id, *images) = await start_batch(stack, 4)
         async with stack.worker_process("doomed") as doomed:
-            await provider_reached(stack, lambda stats: stats["submitted"] == len(images))
+            await all_recorded(stack, job_id)
             await doomed.kill()
 
         async with stack.worker_process("successor"):

@@ -151,6 +151,6 @@ async def test_worker_fails_commands_it_cannot_trust_without_retrying(stack: Sta
     assert finished.job["status"] == "failed"
     assert all(item["attempts"] == 1 for item in items.values())
     assert "invalid name" in items["traversal"]["error"]
-    assert "file not found" in items["missing"]["error"]
+    assert items["missing"]["error"] == "base image not found: not_uploaded.jpg"
     assert "workflow lacks node 205 bound to 'lora_name'" in items["workflow"]["error"]
     assert await stack.emulated_jobs() == []
