@@ -17,7 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from actormaker.common.bus import Bus
 from actormaker.common.settings import CommonSettings
 from actormaker.devstack.asgi import serve_asgi
-from actormaker.gateway.db import create_engine, init_db, session_factory
+from actormaker.gateway import migrations
+from actormaker.gateway.db import create_engine, session_factory
 from actormaker.gateway.deps import Services
 from actormaker.gateway.main import create_app
 from actormaker.gateway.settings import GatewaySettings
@@ -60,7 +61,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 @pytest.fixture
 async def sessions(database: Database) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database.url, schema=database.schema)
-    await init_db(engine, schema=database.schema)
+    await migrations.upgrade(engine, schema=database.schema)
     yield session_factory(engine)
     await engine.dispose()
 

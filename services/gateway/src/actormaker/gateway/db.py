@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.gateway import models  # noqa: F401  (registers the tables)
@@ -48,14 +47,6 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         cursor.close()
 
     return engine
-
-
-async def init_db(engine: AsyncEngine, *, schema: str | None = None) -> None:
-    """Create the schema and the tables that do not exist yet."""
-    async with engine.begin() as connection:
-        if schema and engine.dialect.name == "postgresql":
-            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        await connection.run_sync(SQLModel.metadata.create_all)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from actormaker.common.bus import Bus
 from actormaker.common.ledger import Nudges, ProviderLedger
 from actormaker.common.storage import open_workspace
+from actormaker.gateway import migrations
 from actormaker.gateway.api.main import api_router, health_router, open_router
 from actormaker.gateway.api.openapi import document_errors
-from actormaker.gateway.db import create_engine, init_db, session_factory
+from actormaker.gateway.db import create_engine, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
 from actormaker.gateway.deps import Services
 from actormaker.gateway.errors import install_error_handlers
@@ -32,7 +33,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, schema=settings.database_schema)
-        await init_db(engine, schema=settings.database_schema)
+        await migrations.upgrade(engine, schema=settings.database_schema)
         bus = await Bus.connect(
             settings, name="gateway", publish_deadline=settings.publish_deadline_s
         )
