@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from actormaker.common.production import secret_problem, url_problem
+
 DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
 
 SETTINGS_CONFIG = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
@@ -53,3 +55,15 @@ class CommonSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
+
+    def production_problems(self) -> list[str]:
+        """What ENVIRONMENT=production refuses here (see actormaker.common.production)."""
+        problems = url_problem("S3_ENDPOINT_URL", self.s3_endpoint_url, "a real S3")
+        # No keys at all is fine: the default chain (an instance role) supplies them.
+        for variable, key in (
+            ("AWS_ACCESS_KEY_ID", self.aws_access_key_id),
+            ("AWS_SECRET_ACCESS_KEY", self.aws_secret_access_key),
+        ):
+            if key is not None:
+                problems += secret_problem(variable, key)
+        return problems

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from actormaker.common.bus import Bus
 from actormaker.common.ledger import Nudges, ProviderLedger
+from actormaker.common.production import require_safe_for_production
 from actormaker.common.storage import open_workspace
 from actormaker.gateway import migrations
 from actormaker.gateway.api.main import api_router, health_router, open_router
@@ -29,6 +30,7 @@ from actormaker.gateway.webhooks import WebhookInbox
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the app; connections are made when its lifespan starts."""
     settings = settings or GatewaySettings()
+    require_safe_for_production(settings.environment, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,7 +75,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await bus.close()
             await engine.dispose()
 
-    app = FastAPI(title="ActorMaker", version="0.1.0", lifespan=lifespan)
+    docs = settings.serves_docs
+    app = FastAPI(
+        title="ActorMaker",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     # The size limit is outermost: nothing reads a body past it.
     app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -1,9 +1,9 @@
 """Gateway settings: the shared ones plus the database, the HTTP listener and the API key."""
 
-from typing import Self
+from pydantic import Field, SecretStr
+from sqlalchemy.engine import make_url
 
-from pydantic import Field, SecretStr, model_validator
-
+from actormaker.common.production import MIN_API_KEY_LENGTH, is_example_secret, secret_problem
 from actormaker.common.settings import SETTINGS_CONFIG, CommonSettings
 
 
@@ -33,8 +33,18 @@ class GatewaySettings(CommonSettings):
     replicate_webhook_secret: SecretStr | None = None
     webhook_tolerance_s: float = Field(default=300.0, gt=0)
 
-    @model_validator(mode="after")
-    def _require_api_key_outside_local(self) -> Self:
-        if self.environment == "production" and not self.api_key:
-            raise ValueError("API_KEY must be set when ENVIRONMENT=production")
-        return self
+    # /docs, /redoc and /openapi.json: always outside production, in production only when enabled.
+    docs_enabled: bool = False
+
+    @property
+    def serves_docs(self) -> bool:
+        return self.environment != "production" or self.docs_enabled
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems() + secret_problem("API_KEY", self.api_key)
+        if self.api_key is not None and len(self.api_key.get_secret_value()) < MIN_API_KEY_LENGTH:
+            problems.append(f"API_KEY is shorter than {MIN_API_KEY_LENGTH} characters")
+        password = make_url(self.database_url).password
+        if password is not None and is_example_secret(password):
+            problems.append("DATABASE_URL has an example or default password; set a real one")
+        return problems

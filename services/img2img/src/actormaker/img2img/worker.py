@@ -8,6 +8,7 @@ import httpx
 
 from actormaker.common.bus import Bus
 from actormaker.common.ledger import Nudges, ProviderLedger, ProviderSteps
+from actormaker.common.production import require_safe_for_production
 from actormaker.common.runpod import RunPodClient, RunPodSettings
 from actormaker.common.schemas.img2img import GenerateTrainingImage
 from actormaker.common.service import WorkerRoutes, WorkerService
@@ -21,16 +22,11 @@ from actormaker.img2img.workflows import load_template
 SERVICE = GenerateTrainingImage.SERVICE
 
 
-class MissingProviderKey(ValueError):
-    pass
-
-
 def img2img_service(
     common: CommonSettings, settings: Img2ImgSettings, runpod: RunPodSettings
 ) -> WorkerService:
     """The service `python -m actormaker.img2img` runs, and tests and benchmarks too."""
-    if common.environment == "production" and runpod.api_key is None:
-        raise MissingProviderKey("RUNPOD_API_KEY must be set when ENVIRONMENT=production")
+    require_safe_for_production(common.environment, common, runpod)
     return WorkerService(
         name=SERVICE,
         settings=settings,

@@ -6,6 +6,7 @@ from functools import partial
 
 from actormaker.common.assets import AssetBucket
 from actormaker.common.bus import Bus
+from actormaker.common.production import require_safe_for_production
 from actormaker.common.s3client import s3_clients
 from actormaker.common.schemas.s3sync import S3SYNC, DownloadFile, UploadFile
 from actormaker.common.service import WorkerRoutes, WorkerService
@@ -23,6 +24,7 @@ _LOCK_TTL_S = 60.0
 
 def s3sync_service(common: CommonSettings, settings: S3SyncSettings) -> WorkerService:
     """The service `python -m actormaker.s3sync` runs, and tests too."""
+    require_safe_for_production(common.environment, common)
     return WorkerService(
         name=S3SYNC,
         settings=settings,

@@ -3,6 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
+from actormaker.common.production import secret_problem, url_problem
 from actormaker.common.providers.transport import RetryPolicy
 from actormaker.common.settings import prefixed_config
 
@@ -19,6 +20,12 @@ class ProviderSettings(BaseSettings):
     retry_max_s: float = Field(default=30.0, gt=0)
     http_timeout_s: float = Field(default=60.0, gt=0)
     requests_per_second: float = Field(default=10.0, gt=0)
+
+    def production_problems(self) -> list[str]:
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        return secret_problem(f"{prefix}API_KEY", self.api_key) + url_problem(
+            f"{prefix}BASE_URL", self.base_url, "the provider"
+        )
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
