@@ -37,6 +37,8 @@ async def gateway_url(
             data_dir=tmp_path / "data",
             job_wait_timeout_s=0.2,  # no worker runs: seed routes answer 202 at once
             max_body_bytes=2**20,
+            # Thousands of requests in seconds: a 429 would end each case before its route.
+            api_rate_limit_per_minute=0,
         )
         url = f"http://127.0.0.1:{port}"
         env = settings_env(configured)

@@ -52,6 +52,7 @@ def test_a_safe_production_gateway_starts_without_docs() -> None:
         ({"aws_secret_access_key": SecretStr("minioadmin")}, "AWS_SECRET_ACCESS_KEY is an example"),
         ({"s3_endpoint_url": "http://127.0.0.1:14566"}, "S3_ENDPOINT_URL=http://127.0.0.1:14566"),
         ({"s3_endpoint_url": "http://moto:5000"}, "points at an emulator"),
+        ({"cors_origins": ["https://console.example.com", "*"]}, "CORS_ORIGINS allows every"),
     ],
 )
 def test_each_unsafe_setting_is_named(changes: dict[str, object], named: str) -> None:

@@ -1,21 +1,4 @@
-import uvicorn
-
-from actormaker.common.logs import configure_logging
-from actormaker.gateway.main import create_app
-from actormaker.gateway.settings import GatewaySettings
-
-
-def main() -> None:
-    settings = GatewaySettings()
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.gateway_host,
-        port=settings.gateway_port,
-        log_config=None,
-        timeout_graceful_shutdown=5,
-    )
-
+from actormaker.gateway.cli import app
 
 if __name__ == "__main__":
-    main()
+    app(prog_name="python -m actormaker.gateway")

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.gateway import models  # noqa: F401  (registers the tables)
+from actormaker.gateway.access import models as access_models  # noqa: F401
 from actormaker.gateway.actors import models as actor_models  # noqa: F401
 from actormaker.gateway.styles import models as style_models  # noqa: F401
 

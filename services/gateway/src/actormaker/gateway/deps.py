@@ -1,6 +1,5 @@
 """Request dependencies, each written once as an Annotated alias."""
 
-import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -13,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.common.bus import Bus
 from actormaker.common.storage import Storage
-from actormaker.gateway.errors import Unauthorized
+from actormaker.gateway.access.gate import ApiKeyGate
+from actormaker.gateway.access.scopes import Caller, Scope, scope_for_method
 from actormaker.gateway.event_feeds import JobFeeds
 from actormaker.gateway.file_links import FileLinks
 from actormaker.gateway.jobs import load_job
@@ -34,6 +34,7 @@ class Services:
     file_links: FileLinks
     feeds: JobFeeds
     webhooks: WebhookInbox
+    gate: ApiKeyGate
 
 
 def get_services(request: Request) -> Services:
@@ -63,6 +64,10 @@ def get_feeds(services: ServicesDep) -> JobFeeds:
     return services.feeds
 
 
+def get_gate(services: ServicesDep) -> ApiKeyGate:
+    return services.gate
+
+
 async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     async with services.sessions() as session:
         yield session
@@ -74,6 +79,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 FileLinksDep = Annotated[FileLinks, Depends(get_file_links)]
 FeedsDep = Annotated[JobFeeds, Depends(get_feeds)]
+GateDep = Annotated[ApiKeyGate, Depends(get_gate)]
 
 
 async def get_job(job_id: UUID, services: ServicesDep) -> Job:
@@ -113,25 +119,28 @@ RespondAsync = Annotated[bool, Depends(prefers_async)]
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="APIKey",
-    description="`Authorization: Bearer <API_KEY>`; not needed when the gateway has no API_KEY",
+    description="`Authorization: Bearer <key>`: API_KEY or a key from /api/admin/keys; "
+    "not needed when the gateway has no API_KEY",
 )
-BearerKey = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-MISSING_KEY = "missing or wrong API key: send Authorization: Bearer <API_KEY>"
 
 
-def bearer_is_valid(
-    settings: GatewaySettings, credentials: HTTPAuthorizationCredentials | None
-) -> bool:
-    """Whether the request may pass: no API_KEY is set, or it carries the right bearer key."""
-    if settings.api_key is None:
-        return True
-    if credentials is None:
-        return False
-    expected = settings.api_key.get_secret_value().encode()
-    return hmac.compare_digest(credentials.credentials.strip().encode(), expected)
+def bearer_key(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    return credentials.credentials.strip() if credentials else None
 
 
-def require_api_key(settings: SettingsDep, credentials: BearerKey) -> None:
-    """When API_KEY is set, every /api request must carry `Authorization: Bearer <key>`."""
-    if not bearer_is_valid(settings, credentials):
-        raise Unauthorized(MISSING_KEY)
+BearerKey = Annotated[str | None, Depends(bearer_key)]
+
+
+async def require_api_key(request: Request, gate: GateDep, key: BearerKey) -> Caller | None:
+    """When API_KEY is set, every /api request needs a key with the scope its method needs."""
+    return await gate.admit(key, needs=scope_for_method(request.method))
+
+
+CallerDep = Annotated[Caller | None, Depends(require_api_key)]
+
+
+def require_admin(caller: CallerDep) -> None:
+    if caller is not None:
+        caller.require(Scope.ADMIN)

@@ -25,7 +25,16 @@ class Unauthorized(ActorMakerError):
 
 
 class Forbidden(ActorMakerError):
-    """A credential that is not good for this request (a webhook's token or signature)."""
+    """A credential that is not good for this request: an API key without the scope, a
+    webhook's token or signature."""
+
+
+class TooManyRequests(ActorMakerError):
+    """An API key over its rate limit; it may try again after `retry_after_s` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
 
 
 _STATUS = (
@@ -34,6 +43,7 @@ _STATUS = (
     (NotFound, status.HTTP_404_NOT_FOUND),
     (Conflict, status.HTTP_409_CONFLICT),
     (InvalidInput, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (TooManyRequests, status.HTTP_429_TOO_MANY_REQUESTS),
     (BusUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
 )
 
@@ -47,10 +57,18 @@ def concise(text: str, limit: int = MAX_DETAIL) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
+def _headers_for(error: Exception) -> dict[str, str] | None:
+    if isinstance(error, Unauthorized):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, TooManyRequests):
+        return {"Retry-After": str(error.retry_after_s)}
+    return None
+
+
 async def _answer(_request: Request, error: Exception) -> JSONResponse:
-    code = status_for(error)
-    headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
-    return JSONResponse({"detail": concise(str(error))}, status_code=code, headers=headers)
+    return JSONResponse(
+        {"detail": concise(str(error))}, status_code=status_for(error), headers=_headers_for(error)
+    )
 
 
 async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, field_validator
 from actormaker.common.schemas import ItemStatus, JobCounts, JobStatus
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; every time we store is UTC.
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
@@ -62,7 +62,7 @@ class JobSummary(BaseModel):
     finished_at: datetime | None
     error: str | None
 
-    _utc = field_validator("created_at", "started_at", "finished_at")(_aware)
+    _utc = field_validator("created_at", "started_at", "finished_at")(as_utc)
 
 
 class JobPublic(JobSummary):

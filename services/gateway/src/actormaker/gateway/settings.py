@@ -1,4 +1,4 @@
-"""Gateway settings: the shared ones plus the database, the HTTP listener and the API key."""
+"""Gateway settings: the shared ones plus the database, the HTTP listener, API keys and CORS."""
 
 from pydantic import Field, SecretStr
 from sqlalchemy.engine import make_url
@@ -12,7 +12,13 @@ class GatewaySettings(CommonSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    api_key: SecretStr | None = None
+    api_key: SecretStr | None = None  # the bootstrap key: every scope; set, keys are required
+    # Requests a minute per API key and replica (a key's own limit overrides it); 0: unlimited.
+    api_rate_limit_per_minute: int = Field(default=1200, ge=0)
+    # How long a replica trusts a stored key it has read: a revoke elsewhere takes this long.
+    api_key_cache_s: float = Field(default=15.0, ge=0)
+    # Origins whose browsers may call the API (the console's); empty: no CORS headers.
+    cors_origins: list[str] = []
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
@@ -47,4 +53,6 @@ class GatewaySettings(CommonSettings):
         password = make_url(self.database_url).password
         if password is not None and is_example_secret(password):
             problems.append("DATABASE_URL has an example or default password; set a real one")
+        if "*" in self.cors_origins:
+            problems.append("CORS_ORIGINS allows every origin ('*'); list the console's origins")
         return problems

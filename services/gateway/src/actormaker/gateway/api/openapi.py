@@ -26,6 +26,12 @@ def _answer(model: type[BaseModel], description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": ref}}}
 
 
+def _over_rate_limit() -> Schema:
+    answer = _answer(ErrorMessage, "the API key is over its rate limit; retry after a while")
+    retry_after = {"description": "whole seconds to wait", "schema": {"type": "integer"}}
+    return answer | {"headers": {"Retry-After": retry_after}}
+
+
 def _errors_of(operation: Schema, method: str) -> dict[str, Schema]:
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
@@ -34,7 +40,9 @@ def _errors_of(operation: Schema, method: str) -> dict[str, Schema]:
         "503": _answer(ErrorMessage, "NATS cannot be reached now; retry"),
     }
     if operation.get("security"):
-        errors["401"] = _answer(ErrorMessage, "missing or wrong API key (`Bearer <API_KEY>`)")
+        errors["401"] = _answer(ErrorMessage, "missing, unknown or revoked API key")
+        errors["403"] = _answer(ErrorMessage, "the API key lacks the scope this request needs")
+        errors["429"] = _over_rate_limit()
     if has_body:
         errors["400"] = _answer(ErrorMessage, "the body is not valid JSON or form data")
     if has_body or any(p["in"] == "path" for p in parameters):
