@@ -97,11 +97,17 @@ class FaultStack:
 
 @pytest.fixture
 def make_fault_stack(tmp_path: Path, runpod: RunningRunPod, s3_endpoint: str) -> Callable[..., Any]:
-    """`async with make_fault_stack(data_dir=..., **worker_settings) as stack` starts it all."""
+    """`async with make_fault_stack(data_dir=..., **worker_settings) as stack` starts it all.
+
+    `env` adds to (or overrides) the environment of every service process: `{"img2img": {...}}`.
+    """
 
     @asynccontextmanager
     async def start(
-        *, data_dir: Path | None = None, **img2img_overrides: Any
+        *,
+        data_dir: Path | None = None,
+        env: dict[str, dict[str, str]] | None = None,
+        **img2img_overrides: Any,
     ) -> AsyncIterator[FaultStack]:
         async with AsyncExitStack() as exits:
             nats = NatsServer(
@@ -151,11 +157,12 @@ def make_fault_stack(tmp_path: Path, runpod: RunningRunPod, s3_endpoint: str) ->
                     common, S3SyncSettings(ack_wait_s=3, fetch_timeout_s=0.2, max_deliver=10)
                 ),
             }
-            for name, env in worker_env.items():
+            for name, configured in worker_env.items():
                 ready = f"{stack.gateway_url}/readyz" if name == "gateway" else None
+                process_env = configured | (env or {}).get(name, {})
                 stack.processes[name] = await exits.enter_async_context(
                     service_process(
-                        f"actormaker.{name}", env, tmp_path / f"{name}.log", ready_url=ready
+                        f"actormaker.{name}", process_env, tmp_path / f"{name}.log", ready_url=ready
                     )
                 )
             yield stack

@@ -6,14 +6,26 @@ import sys
 from datetime import UTC, datetime
 from typing import Literal
 
+from actormaker.common.log_context import current_fields
+
+_BOUND = "bound_fields"
 _STANDARD_ATTRIBUTES = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
-    | {"message", "asctime", "color_message"}
+    | {"message", "asctime", "color_message", _BOUND}
 )
 
 
 def _fields(record: logging.LogRecord) -> dict[str, object]:
-    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES}
+    """The record's `extra` fields, after those bound for its task (request, job, item)."""
+    extra = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES}
+    return {**getattr(record, _BOUND, {}), **extra}
+
+
+class _BindContext(logging.Filter):
+    # Read when the record is made, in the task that logs it: a formatter may run later.
+    def filter(self, record: logging.LogRecord) -> bool:
+        setattr(record, _BOUND, current_fields())
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,6 +56,7 @@ def configure_logging(*, level: str = "INFO", fmt: Literal["text", "json"] = "te
     """Send every log record to stderr in the chosen structured format."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
+    handler.addFilter(_BindContext())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -18,8 +18,10 @@ from pydantic_settings import BaseSettings
 
 from actormaker.common.bus import Bus, CancelHook, DeliveryPolicy, Handler, Worker
 from actormaker.common.logs import configure_logging
+from actormaker.common.probe import Probe
 from actormaker.common.schemas import Command
 from actormaker.common.settings import CommonSettings, prefixed_config
+from actormaker.common.tracing import configure_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
 
@@ -87,20 +89,46 @@ async def running_worker(bus: Bus, service: WorkerService) -> AsyncIterator[Work
 async def serve_worker(common: CommonSettings, service: WorkerService) -> None:
     """Run the service until the process is asked to stop."""
     configure_logging(level=common.log_level, fmt=common.log_format)
+    configure_tracing(service.name)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     bus = await Bus.connect(common, name=service.name)
     try:
-        async with running_worker(bus, service) as worker:
+        async with running_worker(bus, service) as worker, probing(common, worker) as port:
             log.info(
-                "worker started", extra={"service": service.name, "concurrency": worker.concurrency}
+                "worker started",
+                extra={
+                    "service": service.name,
+                    "concurrency": worker.concurrency,
+                    "metrics_port": port,
+                },
             )
             await stop.wait()
             log.info("worker stopping", extra={"service": service.name})
     finally:
         await bus.close()
+        shutdown_tracing()
+
+
+@contextlib.asynccontextmanager
+async def probing(common: CommonSettings, worker: Worker) -> AsyncIterator[int | None]:
+    """The worker's health and metrics listener while the block runs, when METRICS_PORT is set."""
+    if common.metrics_port is None:
+        yield None
+        return
+    probe = Probe(
+        healthy=lambda: worker.healthy,
+        before_scrape=worker.report_backlog,
+        host=common.metrics_host,
+        port=common.metrics_port,
+    )
+    await probe.start()
+    try:
+        yield probe.port
+    finally:
+        await probe.stop()
 
 
 def run_service(common: CommonSettings, service: WorkerService) -> None:

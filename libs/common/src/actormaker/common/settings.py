@@ -56,6 +56,11 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 
+    # A worker's /healthz and /metrics listener (the gateway serves both on its own port).
+    # Unset: none; 0: a free port, logged at start.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+
     def production_problems(self) -> list[str]:
         """What ENVIRONMENT=production refuses here (see actormaker.common.production)."""
         problems = url_problem("S3_ENDPOINT_URL", self.s3_endpoint_url, "a real S3")

@@ -8,6 +8,7 @@ from sse_starlette import ServerSentEvent
 from actormaker.common.bus import Bus, StoredEvent, follow_events
 from actormaker.common.digits import ascii_int
 from actormaker.common.errors import InvalidInput
+from actormaker.common.metrics import SSE_CLIENTS
 from actormaker.common.schemas import Event, EventType, JobStatus
 from actormaker.common.subjects import ALL_EVENTS, EVENTS_STREAM, event_subject
 from actormaker.gateway.errors import concise
@@ -29,6 +30,19 @@ def parse_last_event_id(value: str | None) -> int | None:
             f"Last-Event-ID must be an event id from this stream, got {concise(value, 40)!r}"
         )
     return sequence
+
+
+async def counted(
+    stream: AsyncIterator[ServerSentEvent], name: str
+) -> AsyncIterator[ServerSentEvent]:
+    """`stream`, counted in the open-SSE-clients gauge while a client holds it."""
+    clients = SSE_CLIENTS.labels(name)
+    clients.inc()
+    try:
+        async for event in stream:
+            yield event
+    finally:
+        clients.dec()
 
 
 def to_sse(stored: StoredEvent) -> ServerSentEvent:

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from actormaker.gateway.middleware import send_json_error
+
 Location = list[str | int]
 
 
@@ -117,12 +119,4 @@ async def _refuse(send: Send, problems: list[tuple[Location, str]]) -> None:
     detail = [
         {"loc": where, "msg": problem, "type": "unstorable_input"} for where, problem in problems
     ]
-    body = json.dumps({"detail": detail[:20]}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 422,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json_error(send, 422, detail[:20])

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.common.bus import Bus, BusUnavailable, StoredEvent, follow_events
 from actormaker.common.errors import InvalidInput, NotFound
+from actormaker.common.metrics import JOBS_ACCEPTED
 from actormaker.common.schemas import (
     Command,
     Event,
@@ -92,6 +93,7 @@ async def submit_job(
         if existing:
             return existing
         raise
+    JOBS_ACCEPTED.labels(job.kind).inc()
     try:
         await publish_accepted(bus, job)
         await _queue(session, bus, job, commands)

@@ -10,9 +10,12 @@ from actormaker.common.bus import Bus
 from actormaker.common.ledger import Nudges, ProviderLedger
 from actormaker.common.production import require_safe_for_production
 from actormaker.common.storage import open_workspace
+from actormaker.common.tracing import configure_tracing, shutdown_tracing
 from actormaker.gateway import migrations
-from actormaker.gateway.api.main import api_router, health_router, open_router
+from actormaker.gateway.access.gate import ApiKeyGate
+from actormaker.gateway.api.main import api_router, health_router, metrics_router, open_router
 from actormaker.gateway.api.openapi import document_errors
+from actormaker.gateway.cors import allow_origins
 from actormaker.gateway.db import create_engine, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
 from actormaker.gateway.deps import Services
@@ -23,6 +26,7 @@ from actormaker.gateway.input_guard import InputGuard
 from actormaker.gateway.middleware import BodySizeLimit
 from actormaker.gateway.projector import create_projector
 from actormaker.gateway.reconciler import Reconciler
+from actormaker.gateway.request_context import RequestContext
 from actormaker.gateway.settings import GatewaySettings
 from actormaker.gateway.webhooks import WebhookInbox
 
@@ -31,6 +35,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the app; connections are made when its lifespan starts."""
     settings = settings or GatewaySettings()
     require_safe_for_production(settings.environment, settings)
+    # Before the app exists: FastAPI traces requests with the provider it finds.
+    configure_tracing("gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +72,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 replicate_secret=secret.get_secret_value() if secret else None,
                 tolerance_s=settings.webhook_tolerance_s,
             ),
+            gate=ApiKeyGate.from_settings(settings, sessions),
         )
         try:
             yield
@@ -74,6 +81,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await feeds.close()
             await bus.close()
             await engine.dispose()
+            shutdown_tracing()
 
     docs = settings.serves_docs
     app = FastAPI(
@@ -87,8 +95,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # The size limit is outermost: nothing reads a body past it.
     app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        # Outside the size limit, and auth is further in: preflights are answered here, and
+        # every answer, a refusal too, carries the headers a browser needs to read it.
+        allow_origins(app, settings.cors_origins)
+    # Outermost of all: even a refused request gets an id, a log line and a count.
+    app.add_middleware(RequestContext)
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(api_router)
     app.include_router(open_router)
     document_errors(app)

@@ -1,9 +1,22 @@
 """ASGI middleware: refuse request bodies over the size limit before reading them whole."""
 
 import json
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+async def send_json_error(send: Send, status: int, detail: Any) -> None:
+    """Answer `{"detail": ...}` with `status` from raw ASGI, before any route has run."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps({"detail": detail}).encode()})
 
 
 class BodySizeLimit:
@@ -44,15 +57,7 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": _TooLarge(self.max_bytes).detail})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body.encode()})
+        await send_json_error(send, 413, _TooLarge(self.max_bytes).detail)
 
 
 class _TooLarge(HTTPException):

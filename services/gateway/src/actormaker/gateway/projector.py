@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from actormaker.common.bus import BatchConsumer, Bus
-from actormaker.common.schemas import Event
+from actormaker.common.metrics import ITEMS_FINISHED, JOBS_FINISHED
+from actormaker.common.schemas import Event, EventType
 from actormaker.common.subjects import ALL_EVENTS, EVENTS_STREAM
 from actormaker.gateway.jobs import publish_finished
 from actormaker.gateway.projection import apply_events
@@ -41,6 +42,7 @@ def create_projector(bus: Bus, sessions: async_sessionmaker[AsyncSession]) -> Ba
             await publish_finished(bus, job)
         for msg in messages:
             await msg.ack()
+        _count_finished(events)
 
     config = ConsumerConfig(
         name=PROJECTOR,
@@ -52,6 +54,19 @@ def create_projector(bus: Bus, sessions: async_sessionmaker[AsyncSession]) -> Ba
         max_ack_pending=10_000,
     )
     return BatchConsumer(bus.js, stream=EVENTS_STREAM, config=config, handle=project)
+
+
+def _count_finished(events: list[Event]) -> None:
+    # `job.finished` is stored once per job and the projector consumer is shared by every
+    # replica, so counting it here counts each job once.
+    for event in events:
+        if event.type is not EventType.JOB_FINISHED or event.counts is None:
+            continue
+        kind, status = event.kind or "unknown", event.status.value if event.status else "unknown"
+        JOBS_FINISHED.labels(kind, status).inc()
+        for outcome in ("succeeded", "failed", "cancelled"):
+            if amount := getattr(event.counts, outcome):
+                ITEMS_FINISHED.labels(kind, outcome).inc(amount)
 
 
 def _parse(messages: list[Msg]) -> list[Event]:

@@ -13,6 +13,7 @@ class DevstackSettings(BaseSettings):
     s3_port: int = 14566
     runpod_port: int = 14100
     gateway_port: int = 8000
+    metrics_port: int = 14900  # the first worker's /healthz and /metrics; the next one's is +1
     asset_bucket: str = "story-boards-assets"
     workspace_bucket: str = "actormaker-workspace"
     seed_demo: bool = True

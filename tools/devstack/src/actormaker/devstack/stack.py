@@ -70,13 +70,14 @@ class LocalStack:
 
     def check_ports(self) -> None:
         """Refuse to start over a server that already holds one of our ports."""
-        ports = {
-            "DEVSTACK_NATS_PORT": self.settings.nats_port,
-            "DEVSTACK_S3_PORT": self.settings.s3_port,
-            "DEVSTACK_RUNPOD_PORT": self.settings.runpod_port,
-            "DEVSTACK_GATEWAY_PORT": self.settings.gateway_port,
-        }
-        for variable, port in ports.items():
+        ports = [
+            ("DEVSTACK_NATS_PORT", self.settings.nats_port),
+            ("DEVSTACK_S3_PORT", self.settings.s3_port),
+            ("DEVSTACK_RUNPOD_PORT", self.settings.runpod_port),
+            ("DEVSTACK_GATEWAY_PORT", self.settings.gateway_port),
+            *(("DEVSTACK_METRICS_PORT", port) for port in self.worker_metrics_ports().values()),
+        ]
+        for variable, port in ports:
             if not port_is_free(port):
                 raise PortTaken(f"port {port} is in use: set {variable} to another port")
 
@@ -98,14 +99,20 @@ class LocalStack:
             port = str(self.settings.runpod_port)
             await self._start_module("runpod", "actormaker.emulators", "runpod", "--port", port)
         await self._start_module("gateway", "actormaker.gateway", ready_url=self._gateway_url)
-        for worker in filter(service_exists, WORKERS):
-            await self._start_module(worker, f"actormaker.{worker}")
+        for worker, metrics_port in self.worker_metrics_ports().items():
+            metrics = {"METRICS_PORT": str(metrics_port)}
+            await self._start_module(worker, f"actormaker.{worker}", env=metrics)
         if self.settings.seed_demo:
             added = await seed_demo_styles(self._gateway_url, api_key=os.environ.get("API_KEY"))
             prefixed("demo")(f"seeded {', '.join(added)}" if added else "demo styles present")
             api_key = os.environ.get("API_KEY")
             added = await seed_demo_actor(self._gateway_url, self.service_env(), api_key=api_key)
             prefixed("demo")(f"seeded {', '.join(added)}" if added else "demo actor present")
+
+    def worker_metrics_ports(self) -> dict[str, int]:
+        """Each worker's health and metrics port, counted up from DEVSTACK_METRICS_PORT."""
+        workers = filter(service_exists, WORKERS)
+        return {worker: self.settings.metrics_port + n for n, worker in enumerate(workers)}
 
     @property
     def _gateway_url(self) -> str:
@@ -122,13 +129,14 @@ class LocalStack:
         module: str,
         *args: str,
         ready_url: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         """Start a service and keep it running: one that dies is started again."""
         process = ManagedProcess(
             name,
             [sys.executable, "-m", module, *args],
             sink=prefixed(name),
-            env=self.service_env(),
+            env=self.service_env() | (env or {}),
             ready_check=answers_ok(f"{ready_url}/readyz") if ready_url else None,
             start_timeout=60,
         )

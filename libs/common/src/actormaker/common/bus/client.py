@@ -16,6 +16,7 @@ from actormaker.common.bus.streams import declare_streams
 from actormaker.common.schemas import Command, Event
 from actormaker.common.settings import CommonSettings
 from actormaker.common.subjects import COMMANDS_STREAM, EVENTS_STREAM, event_subject
+from actormaker.common.tracing import outgoing_headers
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +92,11 @@ class Bus:
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + self._publish_deadline
         delay = 0.1
+        headers = {"Nats-Msg-Id": msg_id, **outgoing_headers()}
         while True:
             try:
                 ack = await self.js.publish(
-                    subject, payload, timeout=5, stream=stream, headers={"Nats-Msg-Id": msg_id}
+                    subject, payload, timeout=5, stream=stream, headers=headers
                 )
             except _RETRYABLE as error:
                 if loop.time() + delay > give_up_at:

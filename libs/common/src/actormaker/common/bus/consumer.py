@@ -11,6 +11,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 
+from actormaker.common.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING
+
 log = logging.getLogger(__name__)
 
 PullSubscription = JetStreamContext.PullSubscription
@@ -25,6 +27,13 @@ async def bind_durable(
     # updates it.
     await js.add_consumer(stream, config)
     return await js.pull_subscribe_bind(config.durable_name, stream=stream)
+
+
+async def report_backlog(js: JetStreamContext, stream: str, consumer: str) -> None:
+    """Set the consumer gauges from the server's view of one durable consumer."""
+    info = await js.consumer_info(stream, consumer, timeout=2)
+    CONSUMER_PENDING.labels(consumer).set(info.num_pending or 0)
+    CONSUMER_ACK_PENDING.labels(consumer).set(info.num_ack_pending or 0)
 
 
 async def fetch_batch(subscription: PullSubscription, batch: int, wait: float) -> list[Msg]:

@@ -7,12 +7,16 @@ httpx client or transport), so pacing and retrying are written once for every pr
 import asyncio
 import logging
 import random
+import time
 from dataclasses import dataclass
 
 import httpx
+from opentelemetry.trace import SpanKind
 
+from actormaker.common.metrics import PROVIDER_REQUESTS, PROVIDER_RETRIES, PROVIDER_SECONDS
 from actormaker.common.providers.errors import is_retryable, retry_after
 from actormaker.common.providers.throttle import TokenBucket
+from actormaker.common.tracing import tracer
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +68,30 @@ class ProviderTransport(httpx.AsyncBaseTransport):
         self._rng = random.Random()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        name = f"{self.provider} {request.method} {request.url.path}"
+        with tracer.start_as_current_span(name, kind=SpanKind.CLIENT) as span:
+            response = await self._send_with_retries(request)
+            span.set_attributes(
+                {
+                    "http.status_code": response.status_code,
+                    "attempts": response.extensions[ATTEMPTS],
+                }
+            )
+            return response
+
+    async def _send_with_retries(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
         while True:
             attempt += 1
             if self._bucket is not None:
                 await self._bucket.acquire()
             try:
-                response = await self._inner.handle_async_request(request)
+                response = await self._send_once(request)
             except RETRIED_TRANSPORT_ERRORS as error:
                 if attempt >= self.retry.max_attempts:
                     raise
                 reason, hinted = _describe(error), None
+                PROVIDER_RETRIES.labels(self.provider, "connection").inc()
             else:
                 if not is_retryable(response.status_code) or attempt >= self.retry.max_attempts:
                     response.extensions = {**response.extensions, ATTEMPTS: attempt}
@@ -82,6 +99,7 @@ class ProviderTransport(httpx.AsyncBaseTransport):
                 await response.aread()
                 await response.aclose()
                 reason, hinted = f"HTTP {response.status_code}", retry_after(response)
+                PROVIDER_RETRIES.labels(self.provider, _retry_reason(response.status_code)).inc()
             delay = self.retry.delay_for(attempt, hinted=hinted, rng=self._rng)
             log.warning(
                 "provider request retried",
@@ -95,8 +113,24 @@ class ProviderTransport(httpx.AsyncBaseTransport):
             )
             await asyncio.sleep(delay)
 
+    async def _send_once(self, request: httpx.Request) -> httpx.Response:
+        started = time.monotonic()
+        try:
+            response = await self._inner.handle_async_request(request)
+        except Exception:
+            PROVIDER_REQUESTS.labels(self.provider, "error").inc()
+            raise
+        finally:
+            PROVIDER_SECONDS.labels(self.provider).observe(time.monotonic() - started)
+        PROVIDER_REQUESTS.labels(self.provider, str(response.status_code)).inc()
+        return response
+
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _retry_reason(status: int) -> str:
+    return "429" if status == 429 else "5xx"
 
 
 def _describe(error: Exception) -> str:

@@ -13,7 +13,7 @@ from actormaker.gateway.deps import (
     SessionDep,
     SettingsDep,
 )
-from actormaker.gateway.event_streams import job_event_stream, parse_last_event_id
+from actormaker.gateway.event_streams import counted, job_event_stream, parse_last_event_id
 from actormaker.gateway.jobs import cancel_job, list_jobs, load_items
 from actormaker.gateway.presenters import job_accepted, job_public, job_summary
 from actormaker.gateway.schemas import JobAccepted, JobPublic, JobsPage
@@ -54,4 +54,4 @@ async def job_events(
     last_event_id: LastEventId = None,
 ) -> EventSourceResponse:
     stream = job_event_stream(bus, feeds, job, after=parse_last_event_id(last_event_id))
-    return EventSourceResponse(stream, ping=int(settings.sse_ping_s))
+    return EventSourceResponse(counted(stream, "job"), ping=int(settings.sse_ping_s))
