@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
@@ -16,8 +17,9 @@ import pytest
 from pydantic import BaseModel
 
 from actormaker.common.bus import Bus, ItemContext
-from actormaker.common.errors import PermanentError, WorkCancelled
+from actormaker.common.errors import PermanentError, TransientError, WorkCancelled
 from actormaker.common.ledger import Nudges, ProviderLedger, ProviderSteps
+from actormaker.common.ledger.steps import SUBMIT_GRACE_S
 from actormaker.common.providers import (
     PollPolicy,
     ProviderHttp,
@@ -27,8 +29,8 @@ from actormaker.common.providers import (
     RetryPolicy,
 )
 from actormaker.common.runpod import RunPodClient
-from actormaker.common.schemas import EventType
-from actormaker.common.schemas.provider_jobs import StepAddress, StepState
+from actormaker.common.schemas import EventType, utcnow
+from actormaker.common.schemas.provider_jobs import StepAddress, StepRecord, StepState
 from actormaker.common.settings import CommonSettings
 from actormaker.emulators.runpod import RunningRunPod
 from tests.common.bus.helpers import events_until, has
@@ -286,3 +288,39 @@ async def test_a_local_step_runs_once(rig: Rig) -> None:
 
     assert first == again
     assert runs == [1]
+
+
+async def _left_submitting(rig: Rig, ctx: ItemContext, *, age_s: float) -> None:
+    """The step as a delivery leaves it between creating its record and recording the job."""
+    await rig.ledger.put(
+        StepRecord(
+            job_id=ctx.job_id,
+            item_id=ctx.item_id,
+            step="render",
+            state=StepState.SUBMITTING,
+            provider="RunPod",
+            updated_at=utcnow() - timedelta(seconds=age_s),
+        )
+    )
+
+
+async def test_a_redelivery_waits_for_a_submit_still_in_flight(rig: Rig) -> None:
+    ctx = rig.item()
+    await _left_submitting(rig, ctx, age_s=1.0)
+
+    with pytest.raises(TransientError, match="another delivery is submitting") as retry:
+        await rig.render(rig.item(ctx))
+
+    assert retry.value.delay is not None
+    assert 0 < retry.value.delay <= 15
+    assert (await rig.stats())["submitted"] == 0
+
+
+async def test_a_submit_that_died_long_ago_is_made_again(rig: Rig) -> None:
+    ctx = rig.item()
+    await _left_submitting(rig, ctx, age_s=SUBMIT_GRACE_S + 1)
+
+    made = await rig.render(rig.item(ctx))
+
+    assert made.job_id
+    assert (await rig.stats())["submitted"] == 1

@@ -48,6 +48,9 @@ RequestBuilder = Callable[[], Awaitable[Mapping[str, Any]]]
 _CANCELLED_BY_USER = "cancelled by the user"
 # How long a submitted job's id is retried into the ledger while NATS is away.
 _RECORD_SUBMISSION_FOR_S = 300.0
+# How long a step may stay SUBMITTING before a later delivery takes its submit for dead: more
+# than a submit request takes with its retries.
+SUBMIT_GRACE_S = 120.0
 
 
 class ProviderSteps:
@@ -111,6 +114,8 @@ class ProviderSteps:
             entry = await self._ledger.get(address)
             if entry is not None and entry.record.state.is_final:
                 return _settled(entry.record, result)
+            if entry is not None:
+                _wait_for_a_submit_in_flight(entry.record)
             if entry is None or entry.record.state in (StepState.SUBMITTING, StepState.ABANDONED):
                 entry = await self._submit(ctx, address, jobs, request, entry)
             else:
@@ -230,6 +235,23 @@ class ProviderSteps:
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
+
+
+def _wait_for_a_submit_in_flight(record: StepRecord) -> None:
+    """Retry later rather than submit again while another delivery may still be submitting.
+
+    An item is redelivered while its first delivery still runs when heartbeats miss ack_wait
+    (NATS restarting, say); that delivery then records its job moments later. Only a submit
+    older than the grace is taken for one that died, and made again.
+    """
+    if record.state is not StepState.SUBMITTING:
+        return
+    age = (utcnow() - record.updated_at).total_seconds()
+    if age < SUBMIT_GRACE_S:
+        raise TransientError(
+            f"{record.step}: another delivery is submitting this step; looking again shortly",
+            delay=min(SUBMIT_GRACE_S - age, 15.0),
+        )
 
 
 class _Waiter:
