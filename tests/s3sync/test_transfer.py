@@ -8,9 +8,9 @@ import pytest
 from botocore.config import Config
 
 from actormaker.common.errors import NotFound, PermanentError, TransientError
+from actormaker.common.s3transfer import S3ObjectMissing, download, upload
 from actormaker.common.s3urls import S3Location, parse_s3_url
 from actormaker.common.storage.local import LocalStorage
-from actormaker.s3sync.transfer import S3ObjectMissing, download, upload
 
 DEST = "data/actors/0002_european_35_female/training_data/0002_european_35_female_0.png"
 

@@ -7,7 +7,8 @@ import httpx
 from PIL import Image
 
 from actormaker.common.comfy import parse_comfy_output
-from actormaker.common.errors import InvalidImage, PermanentError, TransientError
+from actormaker.common.downloads import download
+from actormaker.common.errors import InvalidImage, PermanentError
 from actormaker.common.images import decode_image, encode_jpeg, inspect_image, to_base64
 
 # RunPod refuses /run bodies over 10 MB; base64 grows data by 4/3 and the workflow needs room.
@@ -41,7 +42,11 @@ def source_base64(data: bytes, *, width: int, height: int) -> str:
 async def result_image(output: object, *, http: httpx.AsyncClient) -> ResultImage:
     """The first image of a worker-comfyui output, checked and as JPEG."""
     first = parse_comfy_output(output)[0]
-    data = first.data if first.data is not None else await _download(http, first.url or "")
+    data = (
+        first.data
+        if first.data is not None
+        else await download(http, first.url or "", what="result image")
+    )
     try:
         return await asyncio.to_thread(_as_jpeg, data)
     except InvalidImage as error:
@@ -54,15 +59,3 @@ def _as_jpeg(data: bytes) -> ResultImage:
         return ResultImage(data, info.width, info.height)
     image = decode_image(data)
     return ResultImage(encode_jpeg(image), image.width, image.height)
-
-
-async def _download(http: httpx.AsyncClient, url: str) -> bytes:
-    try:
-        response = await http.get(url)
-    except httpx.TransportError as error:
-        raise TransientError(f"could not download the result image: {error!r}") from error
-    if response.status_code >= 500 or response.status_code == httpx.codes.TOO_MANY_REQUESTS:
-        raise TransientError(f"result image download answered HTTP {response.status_code}")
-    if response.status_code >= 400:
-        raise PermanentError(f"result image URL answered HTTP {response.status_code}")
-    return response.content

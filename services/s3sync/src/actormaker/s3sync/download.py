@@ -1,10 +1,10 @@
 """The download handler: one object from an allowed bucket into an actor's training_data."""
 
 from actormaker.common.bus import ItemContext
+from actormaker.common.s3transfer import download
 from actormaker.common.schemas.s3sync import DownloadFile, FileSynced
 from actormaker.s3sync.guards import allowed_location, training_file_key
 from actormaker.s3sync.resources import SyncResources, file_synced
-from actormaker.s3sync.transfer import download
 
 
 async def download_file(

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from actormaker.common.assets import AssetBucket
+from actormaker.common.locks import FileLocks
+from actormaker.common.s3transfer import TransferResult
 from actormaker.common.schemas.s3sync import FileSynced
 from actormaker.common.storage import Storage
-from actormaker.s3sync.locks import FileLocks
-from actormaker.s3sync.transfer import TransferResult
 
 
 @dataclass(frozen=True, kw_only=True)

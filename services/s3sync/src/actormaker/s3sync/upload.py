@@ -1,12 +1,12 @@
 """The upload handler: one training file into an allowed bucket, then into response.json."""
 
+from actormaker.common.actor_manifest import record_url
 from actormaker.common.bus import ItemContext
 from actormaker.common.errors import PermanentError
+from actormaker.common.s3transfer import upload
 from actormaker.common.schemas.s3sync import FileSynced, UploadFile
 from actormaker.s3sync.guards import allowed_location, manifest_key_for, training_file_key
-from actormaker.s3sync.manifest import record_url
 from actormaker.s3sync.resources import SyncResources, file_synced
-from actormaker.s3sync.transfer import upload
 
 
 async def upload_file(

@@ -6,6 +6,7 @@ from functools import partial
 
 from actormaker.common.assets import AssetBucket
 from actormaker.common.bus import Bus
+from actormaker.common.locks import FileLocks
 from actormaker.common.production import require_safe_for_production
 from actormaker.common.s3client import s3_clients
 from actormaker.common.schemas.s3sync import S3SYNC, DownloadFile, UploadFile
@@ -13,13 +14,9 @@ from actormaker.common.service import WorkerRoutes, WorkerService
 from actormaker.common.settings import CommonSettings
 from actormaker.common.storage import open_workspace
 from actormaker.s3sync.download import download_file
-from actormaker.s3sync.locks import FileLocks
 from actormaker.s3sync.resources import SyncResources
 from actormaker.s3sync.settings import S3SyncSettings
 from actormaker.s3sync.upload import upload_file
-
-# A lock is held for one read-merge-write of a small JSON file; a dead holder's lock expires.
-_LOCK_TTL_S = 60.0
 
 
 def s3sync_service(common: CommonSettings, settings: S3SyncSettings) -> WorkerService:
@@ -38,7 +35,7 @@ async def s3sync_routes(
 ) -> AsyncIterator[WorkerRoutes]:
     """The handlers with one S3 client for the process (its pool serves every transfer)."""
     locks = await FileLocks.declare(
-        bus.js, ttl=_LOCK_TTL_S, wait=settings.lock_wait_s, replicas=common.stream_replicas
+        bus.js, wait=settings.lock_wait_s, replicas=common.stream_replicas
     )
     async with s3_clients(common)() as s3:
         resources = SyncResources(

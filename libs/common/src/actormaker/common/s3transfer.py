@@ -62,6 +62,13 @@ async def download(
     return _result("downloaded", source, dest_key, size=len(data), etag=etag, reason=reason)
 
 
+async def read_object(s3: Any, location: S3Location) -> bytes:
+    """An object's bytes (or its twin's, when S3 has the `+`-as-space variant of the key)."""
+    source, _ = await _head_existing(s3, location)
+    data, _ = await _get(s3, source)
+    return data
+
+
 async def upload(
     s3: Any,
     *,

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 _FIRST_DELAY = 0.01
 _MAX_DELAY = 0.25
+# A lock is held for one read-merge-write of a small JSON file; a dead holder's lock expires.
+# Every service declares the bucket with this TTL, so none of them changes it for the others.
+LOCK_TTL_S = 60.0
 
 
 class LockBusy(TransientError):
@@ -45,7 +48,7 @@ class FileLocks:
 
     @classmethod
     async def declare(
-        cls, js: JetStreamContext, *, ttl: float, wait: float, replicas: int = 1
+        cls, js: JetStreamContext, *, wait: float, replicas: int = 1, ttl: float = LOCK_TTL_S
     ) -> Self:
         """Create (or open) the lock bucket; a lock outlives a dead holder by at most `ttl`."""
         config = KeyValueConfig(

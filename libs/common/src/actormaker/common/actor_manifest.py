@@ -3,9 +3,9 @@
 from actormaker.common.actor_files import TrainingManifest, natural_order
 from actormaker.common.assets import AssetBucket
 from actormaker.common.errors import NotFound
+from actormaker.common.locks import FileLocks
 from actormaker.common.s3urls import InvalidS3Url, S3Location
 from actormaker.common.storage import Storage
-from actormaker.s3sync.locks import FileLocks
 
 
 async def record_url(
