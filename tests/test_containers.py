@@ -69,7 +69,7 @@ def split_image(image: str) -> tuple[str, str | None]:
 
 def test_every_service_command_runs_a_module_that_exists(compose: dict[str, Any]) -> None:
     commands = our_services(compose)
-    assert {"gateway", "img2img", "s3sync"} <= commands.keys()
+    assert {"gateway", "img2img", "s3sync", "datagen"} <= commands.keys()
     emulator = compose["services"]["runpod-emulator"]
     assert emulator["image"] == EMULATORS_IMAGE
     for name, command in [*commands.items(), ("runpod-emulator", emulator["command"])]:
@@ -161,7 +161,7 @@ def test_third_party_images_are_pinned_to_exact_versions(compose: dict[str, Any]
 
 def test_workers_scale_and_answer_their_health_checks(compose: dict[str, Any]) -> None:
     found = workers(compose)
-    assert {"img2img", "s3sync"} <= found.keys()
+    assert {"img2img", "s3sync", "datagen"} <= found.keys()
     for name, service in found.items():
         # `docker compose up --scale NAME=4` needs neither a fixed name nor a host port.
         assert "container_name" not in service, name

@@ -24,12 +24,14 @@ SERVICE_MODULES = [
     "actormaker.gateway.main",
     "actormaker.img2img.__main__",
     "actormaker.s3sync.__main__",
+    "actormaker.datagen.__main__",
 ]
 SERVICE_DISTRIBUTIONS = {
     "actormaker-common",
     "actormaker-gateway",
     "actormaker-img2img",
     "actormaker-s3sync",
+    "actormaker-datagen",
 }
 # What only tests, development and the local stack use.
 NOT_IN_PRODUCTION_MODULES = [

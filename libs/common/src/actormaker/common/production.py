@@ -35,7 +35,7 @@ EXAMPLE_SECRETS = frozenset(
     }
 )
 # moto's server, LocalStack, and the local stack's own S3 and RunPod emulator.
-EMULATOR_PORTS = frozenset({5000, 4566, 14566, 14100})
+EMULATOR_PORTS = frozenset({5000, 4566, 14566, 14100, 14101, 14102})
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104 - a name, not a bind
 
 

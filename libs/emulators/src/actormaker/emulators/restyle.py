@@ -7,14 +7,14 @@ the seed. Same inputs, same bytes; a different prompt gives a different colour.
 
 import colorsys
 import hashlib
-import io
 import random
 from dataclasses import dataclass
-from typing import Literal
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-ImageFormat = Literal["PNG", "JPEG"]
+from actormaker.emulators.images import ImageFormat, decode_image, encode_image
+
+__all__ = ["ImageFormat", "RestyleRequest", "prompt_tint", "restyle", "restyle_image"]
 
 _NOISE_STRENGTH = 0.12
 
@@ -31,19 +31,27 @@ class RestyleRequest:
 
 def restyle(request: RestyleRequest, *, fmt: ImageFormat = "PNG") -> bytes:
     """Render the restyled image and encode it as PNG or JPEG."""
-    with Image.open(io.BytesIO(request.source)) as opened:
-        source = ImageOps.exif_transpose(opened).convert("RGB")
+    source = decode_image(request.source)
     size = (request.width or source.width, request.height or source.height)
+    result = restyle_image(
+        source, size=size, prompt=request.prompt, denoise=request.denoise, seed=request.seed
+    )
+    return encode_image(result, fmt)
+
+
+def restyle_image(
+    source: Image.Image,
+    *,
+    size: tuple[int, int],
+    prompt: str,
+    denoise: float = 1.0,
+    seed: int = 0,
+) -> Image.Image:
+    """`source` fitted (cropped) to `size`, blended by `denoise` with its stylised copy."""
     fitted = ImageOps.fit(source, size, method=Image.Resampling.LANCZOS)
-    styled = _stylise(fitted, prompt=request.prompt, seed=request.seed)
-    amount = min(max(request.denoise, 0.0), 1.0)
-    result = Image.blend(fitted, styled, amount)
-    buffer = io.BytesIO()
-    if fmt == "JPEG":
-        result.save(buffer, format="JPEG", quality=90)
-    else:
-        result.save(buffer, format="PNG")
-    return buffer.getvalue()
+    styled = _stylise(fitted, prompt=prompt, seed=seed)
+    amount = min(max(denoise, 0.0), 1.0)
+    return Image.blend(fitted, styled, amount)
 
 
 def prompt_tint(prompt: str) -> tuple[int, int, int]:

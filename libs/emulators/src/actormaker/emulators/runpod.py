@@ -1,10 +1,9 @@
 """A RunPod serverless endpoint running worker-comfyui, emulated (EXTERNAL_APIS.md sections 1-2).
 
 Job API under /v2/{endpoint_id}: /run, /runsync, /status/{id}, /cancel/{id}, /health.
-Admin API for tests and benchmarks: GET/PUT /_emulator/config, GET /_emulator/jobs,
-GET /_emulator/stats (per endpoint: jobs submitted, polled, cancelled; webhooks sent),
-POST /_emulator/reset. PUT /_emulator/config replaces the fields it names. Finished jobs call
-their webhook (as often and as late as configured).
+Admin API (admin.py) plus GET /_emulator/jobs; /_emulator/stats counts per endpoint the jobs
+submitted, polled and cancelled, and webhooks sent. Finished jobs call their webhook (as often
+and as late as configured).
 """
 
 import asyncio
@@ -16,8 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
+from actormaker.emulators.admin import admin_routes
+from actormaker.emulators.errors import ProviderError, provider_error_response
 from actormaker.emulators.runpod_jobs import EmulatedJob, RunPodEmulator
 from actormaker.emulators.runpod_schemas import JobRequest, RunPodEmulatorConfig
 from actormaker.emulators.serving import serve_in_background
@@ -33,20 +33,15 @@ __all__ = [
 _RUNSYNC_WAIT_MS = (1000, 300_000)
 
 
-class ProviderError(Exception):
-    """Answered as `{"error": message}` with its status code, like RunPod's own errors."""
-
-    def __init__(
-        self, status_code: int, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        self.status_code = status_code
-        self.message = message
-        self.headers = headers
-        super().__init__(message)
+def runpod_error(
+    status_code: int, message: str, headers: dict[str, str] | None = None
+) -> ProviderError:
+    """An error answered as `{"error": message}`, like RunPod's own."""
+    return ProviderError(status_code, {"error": message}, headers)
 
 
 async def get_emulator(request: Request) -> RunPodEmulator:
-    emulator: RunPodEmulator = request.app.state.runpod
+    emulator: RunPodEmulator = request.app.state.emulator
     return emulator
 
 
@@ -58,13 +53,13 @@ async def require_auth(
 ) -> None:
     expected = emulator.config.api_key
     if expected is not None and authorization != f"Bearer {expected}":
-        raise ProviderError(401, "Unauthorized: missing or invalid API key")
+        raise runpod_error(401, "Unauthorized: missing or invalid API key")
 
 
 async def require_endpoint(emulator: EmulatorDep, endpoint_id: str) -> None:
     allowed = emulator.config.endpoint_ids
     if allowed is not None and endpoint_id not in allowed:
-        raise ProviderError(404, f"endpoint {endpoint_id} not found")
+        raise runpod_error(404, f"endpoint {endpoint_id} not found")
 
 
 def counted(route: str, *, faults: bool) -> Callable[[RunPodEmulator], Awaitable[None]]:
@@ -76,9 +71,9 @@ def counted(route: str, *, faults: bool) -> Callable[[RunPodEmulator], Awaitable
         if fault == 429:
             retry_after = emulator.config.retry_after_s
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-            raise ProviderError(429, "Too Many Requests: rate limit exceeded (emulated)", headers)
+            raise runpod_error(429, "Too Many Requests: rate limit exceeded (emulated)", headers)
         if fault == 500:
-            raise ProviderError(500, "Internal Server Error (emulated)")
+            raise runpod_error(500, "Internal Server Error (emulated)")
 
     return dependency
 
@@ -86,14 +81,14 @@ def counted(route: str, *, faults: bool) -> Callable[[RunPodEmulator], Awaitable
 async def found_job(emulator: EmulatorDep, job_id: str) -> EmulatedJob:
     job = emulator.find(job_id)
     if job is None:
-        raise ProviderError(404, f"job {job_id} not found")
+        raise runpod_error(404, f"job {job_id} not found")
     return job
 
 
 jobs_router = APIRouter(
     prefix="/v2/{endpoint_id}", dependencies=[Depends(require_auth), Depends(require_endpoint)]
 )
-admin_router = APIRouter(prefix="/_emulator")
+admin_router = admin_routes(RunPodEmulatorConfig, stats_key="endpoints")
 
 
 @jobs_router.post("/run", dependencies=[Depends(counted("run", faults=True))])
@@ -131,7 +126,7 @@ async def cancel_job(endpoint_id: str, job_id: str, emulator: EmulatorDep) -> di
     emulator.note(endpoint_id, "cancelled")
     job = emulator.cancel(job_id)
     if job is None:
-        raise ProviderError(404, f"job {job_id} not found")
+        raise runpod_error(404, f"job {job_id} not found")
     return {"id": job.id, "status": job.status}
 
 
@@ -140,42 +135,10 @@ async def endpoint_health(emulator: EmulatorDep) -> dict[str, Any]:
     return emulator.health()
 
 
-@admin_router.get("/config")
-async def read_config(emulator: EmulatorDep) -> RunPodEmulatorConfig:
-    return emulator.config
-
-
-@admin_router.put("/config")
-async def update_config(changes: dict[str, Any], emulator: EmulatorDep) -> RunPodEmulatorConfig:
-    merged = {**emulator.config.model_dump(), **changes}
-    try:
-        config = RunPodEmulatorConfig.model_validate(merged)
-    except ValidationError as exc:
-        raise ProviderError(400, f"invalid emulator config: {exc}") from exc
-    emulator.configure(config)
-    return config
-
-
 @admin_router.get("/jobs")
 async def list_jobs(emulator: EmulatorDep) -> dict[str, Any]:
     jobs = [job.summary() for job in emulator.jobs()]
     return {"jobs": jobs, "counters": dict(emulator.counters)}
-
-
-@admin_router.get("/stats")
-async def read_stats(emulator: EmulatorDep) -> dict[str, Any]:
-    return {"endpoints": emulator.stats()}
-
-
-@admin_router.post("/reset")
-async def reset(emulator: EmulatorDep) -> dict[str, str]:
-    await emulator.reset()
-    return {"status": "reset"}
-
-
-def _provider_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProviderError)
-    return JSONResponse({"error": exc.message}, status_code=exc.status_code, headers=exc.headers)
 
 
 def _bad_request(_: Request, exc: Exception) -> JSONResponse:
@@ -196,10 +159,10 @@ def create_runpod_app(config: RunPodEmulatorConfig) -> FastAPI:
         await emulator.close()
 
     app = FastAPI(title="RunPod emulator", lifespan=lifespan)
-    app.state.runpod = emulator
+    app.state.emulator = emulator
     app.include_router(jobs_router)
     app.include_router(admin_router)
-    app.add_exception_handler(ProviderError, _provider_error)
+    app.add_exception_handler(ProviderError, provider_error_response)
     app.add_exception_handler(RequestValidationError, _bad_request)
     return app
 
@@ -222,4 +185,4 @@ async def run_runpod_emulator(
     """Serve a RunPod emulator in this event loop until the block exits."""
     app = create_runpod_app(config)
     async with serve_in_background(app, host=host, port=port) as url:
-        yield RunningRunPod(url=url, emulator=app.state.runpod)
+        yield RunningRunPod(url=url, emulator=app.state.emulator)

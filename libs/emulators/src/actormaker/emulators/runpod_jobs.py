@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import json
-import logging
 import random
 import time
 import traceback
@@ -12,7 +11,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
@@ -22,15 +21,14 @@ from actormaker.emulators.comfy_worker import (
     read_job_input,
     render_output,
 )
+from actormaker.emulators.faults import Fault, draw_fault
 from actormaker.emulators.runpod_schemas import JobPolicy, JobRequest, RunPodEmulatorConfig
-
-log = logging.getLogger(__name__)
+from actormaker.emulators.webhooks import Webhook, WebhookSender
 
 FINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"})
 _SWEEP_INTERVAL_S = 1.0
 # RunPod sends a webhook up to 3 times until it gets a 200.
 _WEBHOOK_ATTEMPTS = 3
-_WEBHOOK_TIMEOUT_S = 10.0
 STAT_NAMES = ("submitted", "polled", "cancelled", "webhooks_sent")
 
 
@@ -105,8 +103,9 @@ class RunPodEmulator:
         self._jobs: dict[str, EmulatedJob] = {}
         self.counters: Counter[str] = Counter()
         self._stats: dict[str, Counter[str]] = {}
-        self._webhooks: set[asyncio.Task[None]] = set()
-        self._http: httpx.AsyncClient | None = None
+        self._webhooks = WebhookSender(
+            attempts=_WEBHOOK_ATTEMPTS, accepts=lambda status: status == httpx.codes.OK
+        )
         self._config = config
         self._slots = _worker_slots(config.workers)
         self.configure(config)
@@ -133,13 +132,10 @@ class RunPodEmulator:
 
     async def close(self) -> None:
         tasks = [job.task for job in self._jobs.values() if job.task and not job.task.done()]
-        tasks += self._webhooks
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        await self._webhooks.close()
 
     def note(self, endpoint_id: str, stat: str) -> None:
         """Count one job submitted, polled, cancelled or one webhook sent, per endpoint."""
@@ -155,16 +151,16 @@ class RunPodEmulator:
     def count(self, route: str) -> None:
         self.counters[f"requests.{route}"] += 1
 
-    def draw_fault(self) -> Literal[429, 500] | None:
+    def draw_fault(self) -> Fault | None:
         """One draw per request: an injected 429, an injected 500, or None."""
-        draw = self._rng.random()
-        if draw < self._config.rate_limit_rate:
-            fault: Literal[429, 500] = 429
-        elif draw < self._config.rate_limit_rate + self._config.server_error_rate:
-            fault = 500
-        else:
-            return None
-        self.counters[f"faults.{fault}"] += 1
+        config = self._config
+        fault = draw_fault(
+            self._rng,
+            rate_limit_rate=config.rate_limit_rate,
+            server_error_rate=config.server_error_rate,
+        )
+        if fault is not None:
+            self.counters[f"faults.{fault}"] += 1
         return fault
 
     def submit(self, endpoint_id: str, request: JobRequest, *, sync: bool = False) -> EmulatedJob:
@@ -260,30 +256,19 @@ class RunPodEmulator:
             self._send_webhook(job)
 
     def _send_webhook(self, job: EmulatedJob) -> None:
-        task = asyncio.create_task(self._deliver_webhook(job), name=f"runpod-webhook-{job.id}")
-        self._webhooks.add(task)
-        task.add_done_callback(self._webhooks.discard)
-
-    async def _deliver_webhook(self, job: EmulatedJob) -> None:
         """POST the job object to its webhook, like RunPod: retried until a 200, 3 tries."""
         assert job.webhook is not None
         config = self._config
         body = {**job.wire(), "input": job.input, "webhook": job.webhook}
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=_WEBHOOK_TIMEOUT_S)
-        await asyncio.sleep(config.webhook_delay_s)
-        for _ in range(config.webhook_deliveries):
-            for attempt in range(1, _WEBHOOK_ATTEMPTS + 1):
-                self.note(job.endpoint_id, "webhooks_sent")
-                try:
-                    response = await self._http.post(job.webhook, json=body)
-                except httpx.HTTPError as error:
-                    log.info("webhook not delivered", extra={"job": job.id, "error": repr(error)})
-                else:
-                    if response.status_code == httpx.codes.OK:
-                        break
-                if attempt < _WEBHOOK_ATTEMPTS:
-                    await asyncio.sleep(config.webhook_retry_interval_s)
+        webhook = Webhook(
+            url=job.webhook,
+            body=json.dumps(body).encode(),
+            copies=config.webhook_deliveries,
+            delay_s=config.webhook_delay_s,
+            retry_interval_s=config.webhook_retry_interval_s,
+            on_attempt=lambda: self.note(job.endpoint_id, "webhooks_sent"),
+        )
+        self._webhooks.send(webhook, name=f"runpod-webhook-{job.id}")
 
     async def _work(self, job: EmulatedJob) -> dict[str, Any]:
         comfy_job = await asyncio.to_thread(read_job_input, job.input)

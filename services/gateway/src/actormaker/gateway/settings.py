@@ -39,6 +39,19 @@ class GatewaySettings(CommonSettings):
     replicate_webhook_secret: SecretStr | None = None
     webhook_tolerance_s: float = Field(default=300.0, gt=0)
 
+    # Dataset generation: how runs are planned, and what a dry run quotes (the seed's prices).
+    datagen_max_grids: int = Field(default=3, ge=1, le=10)  # grids per item before it gives up
+    datagen_upscale_batch: int = Field(default=3, ge=1, le=9)
+    datagen_parallelism: int = Field(default=6, ge=1)  # items in flight across datagen workers
+    datagen_price_kontext_usd: float = Field(default=0.05, ge=0)
+    datagen_price_upscale_usd: float = Field(default=0.02, ge=0)
+    datagen_price_vision_usd: float = Field(default=0.002, ge=0)
+    datagen_kontext_s: float = Field(default=30.0, gt=0)
+    datagen_upscale_s: float = Field(default=30.0, gt=0)
+    datagen_vision_s: float = Field(default=5.0, gt=0)
+    # https hosts a source image or portrait URL may come from (S3 URLs: the allowed buckets).
+    datagen_source_hosts: list[str] = []
+
     # /docs, /redoc and /openapi.json: always outside production, in production only when enabled.
     docs_enabled: bool = False
 

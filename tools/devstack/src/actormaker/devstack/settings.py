@@ -12,6 +12,8 @@ class DevstackSettings(BaseSettings):
     nats_port: int = 14222
     s3_port: int = 14566
     runpod_port: int = 14100
+    replicate_port: int = 14101
+    openai_port: int = 14102
     gateway_port: int = 8000
     metrics_port: int = 14900  # the first worker's /healthz and /metrics; the next one's is +1
     asset_bucket: str = "story-boards-assets"

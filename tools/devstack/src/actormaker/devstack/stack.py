@@ -18,6 +18,7 @@ from actormaker.devstack.s3_server import S3Server
 from actormaker.devstack.s3_snapshots import S3Snapshots
 from actormaker.devstack.settings import DevstackSettings
 from actormaker.devstack.supervisor import Supervised
+from actormaker.emulators.replicate_schemas import DEFAULT_WEBHOOK_SECRET
 
 WORKERS = ("img2img", "s3sync", "datagen", "training")
 LOCAL_KEY = "local-dev"
@@ -60,13 +61,28 @@ class LocalStack:
             "GATEWAY_PORT": str(self.settings.gateway_port),
             "S3SYNC_ALLOWED_BUCKETS": f'["{self.settings.asset_bucket}"]',
             "S3SYNC_ASSET_BUCKET": self.settings.asset_bucket,
+            **self._emulated_provider_env(),
         }
+        return {key: value for key, value in env.items() if key not in os.environ}
+
+    def _emulated_provider_env(self) -> dict[str, str]:
+        """Point every provider without a real key in the environment at its emulator."""
+        env: dict[str, str] = {}
         if not os.environ.get("RUNPOD_API_KEY"):
             env["RUNPOD_BASE_URL"] = f"http://127.0.0.1:{self.settings.runpod_port}/v2"
             env["RUNPOD_API_KEY"] = LOCAL_KEY
-            # The emulator can reach the gateway here, so local jobs finish by webhook too.
+            # The emulators can reach the gateway here, so local jobs finish by webhook too.
             env["PUBLIC_BASE_URL"] = self._gateway_url
-        return {key: value for key, value in env.items() if key not in os.environ}
+        if not os.environ.get("REPLICATE_API_TOKEN"):
+            env["REPLICATE_BASE_URL"] = f"http://127.0.0.1:{self.settings.replicate_port}"
+            env["REPLICATE_API_TOKEN"] = LOCAL_KEY
+            # The emulator signs its webhooks with this secret; the gateway checks them with it.
+            env["REPLICATE_WEBHOOK_SECRET"] = DEFAULT_WEBHOOK_SECRET
+            env["PUBLIC_BASE_URL"] = self._gateway_url
+        if not os.environ.get("OPENAI_API_KEY"):
+            env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{self.settings.openai_port}/v1"
+            env["OPENAI_API_KEY"] = LOCAL_KEY
+        return env
 
     def check_ports(self) -> None:
         """Refuse to start over a server that already holds one of our ports."""
@@ -74,6 +90,8 @@ class LocalStack:
             ("DEVSTACK_NATS_PORT", self.settings.nats_port),
             ("DEVSTACK_S3_PORT", self.settings.s3_port),
             ("DEVSTACK_RUNPOD_PORT", self.settings.runpod_port),
+            ("DEVSTACK_REPLICATE_PORT", self.settings.replicate_port),
+            ("DEVSTACK_OPENAI_PORT", self.settings.openai_port),
             ("DEVSTACK_GATEWAY_PORT", self.settings.gateway_port),
             *(("DEVSTACK_METRICS_PORT", port) for port in self.worker_metrics_ports().values()),
         ]
@@ -95,9 +113,7 @@ class LocalStack:
         await s3.start()
         self.running.append(s3)
         await self._keep_s3_objects(s3.url)
-        if "RUNPOD_BASE_URL" in self.service_env():
-            port = str(self.settings.runpod_port)
-            await self._start_module("runpod", "actormaker.emulators", "runpod", "--port", port)
+        await self._start_emulators()
         await self._start_module("gateway", "actormaker.gateway", ready_url=self._gateway_url)
         for worker, metrics_port in self.worker_metrics_ports().items():
             metrics = {"METRICS_PORT": str(metrics_port)}
@@ -108,6 +124,19 @@ class LocalStack:
             api_key = os.environ.get("API_KEY")
             added = await seed_demo_actor(self._gateway_url, self.service_env(), api_key=api_key)
             prefixed("demo")(f"seeded {', '.join(added)}" if added else "demo actor present")
+
+    async def _start_emulators(self) -> None:
+        """Start the emulator of every provider the services are pointed at locally."""
+        env = self.service_env()
+        emulated = [
+            ("runpod", "RUNPOD_BASE_URL", self.settings.runpod_port),
+            ("replicate", "REPLICATE_BASE_URL", self.settings.replicate_port),
+            ("openai", "OPENAI_BASE_URL", self.settings.openai_port),
+        ]
+        for provider, variable, port in emulated:
+            if variable in env:
+                args = (provider, "--port", str(port))
+                await self._start_module(provider, "actormaker.emulators", *args)
 
     def worker_metrics_ports(self) -> dict[str, int]:
         """Each worker's health and metrics port, counted up from DEVSTACK_METRICS_PORT."""

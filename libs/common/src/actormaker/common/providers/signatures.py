@@ -1,6 +1,7 @@
 """Replicate's webhook signatures (Standard Webhooks): an HMAC of id, timestamp and raw body.
 
-The gateway checks them; the emulator signs with the same code, as Replicate would."""
+The gateway checks them. The emulator signs with code of its own, so a test that verifies its
+webhooks here checks this code against an independent signer."""
 
 import base64
 import binascii

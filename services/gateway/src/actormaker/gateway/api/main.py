@@ -4,6 +4,7 @@ from actormaker.gateway.api.routes import (
     actors,
     admin_keys,
     base_images,
+    datagen,
     events,
     files,
     health,
@@ -24,6 +25,7 @@ api_router.include_router(styles.router)
 api_router.include_router(style_datasets.router)
 api_router.include_router(training_data.router)
 api_router.include_router(base_images.router)
+api_router.include_router(datagen.router)
 api_router.include_router(admin_keys.router, dependencies=[Depends(require_admin)])
 
 health_router = health.router

@@ -1,0 +1,15 @@
+from actormaker.common.replicate.client import (
+    PROVIDER,
+    ReplicateConnection,
+    ReplicateModel,
+    ReplicatePrediction,
+)
+from actormaker.common.replicate.settings import ReplicateSettings
+
+__all__ = (
+    "PROVIDER",
+    "ReplicateConnection",
+    "ReplicateModel",
+    "ReplicatePrediction",
+    "ReplicateSettings",
+)

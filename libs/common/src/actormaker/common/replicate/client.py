@@ -1,0 +1,138 @@
+"""Replicate predictions through the `replicate` SDK, as `ProviderJobs` for the ledger.
+
+The SDK's httpx client gets our `ProviderTransport`, so pacing, retries (POSTs included, which
+the SDK never retries) and the metrics are the same as for every provider. The SDK still wraps
+that transport in its own retry for GETs; every attempt it makes passes our pacing.
+"""
+
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+import httpx
+import replicate
+from replicate.exceptions import ReplicateError
+from replicate.prediction import Prediction
+
+from actormaker.common.providers import (
+    JobState,
+    ProviderJobForgotten,
+    ProviderRejected,
+    ProviderTransport,
+    ProviderUnavailable,
+)
+from actormaker.common.providers.errors import is_retryable
+from actormaker.common.replicate.settings import ReplicateSettings
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "Replicate"
+
+_STATES = {
+    "starting": JobState.QUEUED,
+    "processing": JobState.RUNNING,
+    "succeeded": JobState.SUCCEEDED,
+    "failed": JobState.FAILED,
+    "canceled": JobState.CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class ReplicatePrediction:
+    """A prediction as the ledger sees it (a `ProviderJob`)."""
+
+    id: str
+    status: str
+    output: Any
+    error: str | None
+
+    @classmethod
+    def of(cls, prediction: Prediction) -> Self:
+        return cls(prediction.id, prediction.status, prediction.output, prediction.error)
+
+    @property
+    def state(self) -> JobState:
+        return _STATES.get(self.status, JobState.RUNNING)
+
+    def failure_message(self) -> str:
+        return self.error or f"prediction {self.status}"
+
+
+class ReplicateConnection:
+    """One SDK client with our transport, shared by every model a worker runs."""
+
+    def __init__(self, settings: ReplicateSettings) -> None:
+        transport = ProviderTransport(
+            PROVIDER,
+            retry=settings.retry_policy(),
+            requests_per_second=settings.requests_per_second,
+        )
+        self.transport = transport
+        token = settings.api_key.get_secret_value() if settings.api_key else None
+        self.client = replicate.Client(
+            api_token=token,
+            base_url=settings.base_url,
+            timeout=httpx.Timeout(settings.http_timeout_s, connect=10.0),
+            transport=transport,
+        )
+
+    def model(self, name: str) -> "ReplicateModel":
+        return ReplicateModel(self.client, name)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+class ReplicateModel:
+    """Predictions of one official model (`owner/name`)."""
+
+    provider = PROVIDER
+
+    def __init__(self, client: replicate.Client, name: str) -> None:
+        self._client = client
+        self.name = name
+
+    async def submit(self, request: Mapping[str, Any], *, webhook: str | None = None) -> str:
+        """Create a prediction from `request["input"]`; its id."""
+        with _mapped("create"):
+            prediction = await self._client.predictions.async_create(
+                model=self.name,
+                input=dict(request["input"]),
+                webhook=webhook,
+                webhook_events_filter=["completed"] if webhook else None,
+            )
+        log.info("replicate prediction created", extra={"model": self.name, "id": prediction.id})
+        return prediction.id
+
+    async def status(self, job_id: str) -> ReplicatePrediction:
+        """The prediction now; ProviderJobForgotten once Replicate no longer has it."""
+        try:
+            with _mapped("get"):
+                prediction = await self._client.predictions.async_get(job_id)
+        except ProviderRejected as error:
+            if error.status_code == httpx.codes.NOT_FOUND:
+                raise ProviderJobForgotten(PROVIDER, job_id) from error
+            raise
+        return ReplicatePrediction.of(prediction)
+
+    async def cancel(self, job_id: str) -> None:
+        with _mapped("cancel"):
+            await self._client.predictions.async_cancel(job_id)
+        log.info("replicate prediction cancelled", extra={"model": self.name, "id": job_id})
+
+
+@contextlib.contextmanager
+def _mapped(operation: str) -> Iterator[None]:
+    """Turn the SDK's errors into our transient and permanent provider errors."""
+    try:
+        yield
+    except ReplicateError as error:
+        status = error.status or 0
+        message = error.detail or error.title or str(error)
+        if is_retryable(status):
+            raise ProviderUnavailable(PROVIDER, operation, f"HTTP {status}: {message}") from error
+        raise ProviderRejected(PROVIDER, operation, status, message) from error
+    except httpx.TransportError as error:
+        raise ProviderUnavailable(PROVIDER, operation, repr(error)) from error
