@@ -21,7 +21,7 @@ from actormaker.common.errors import NotFound, PermanentError
 from actormaker.common.images import encode_jpeg, encode_png
 from actormaker.common.ledger import ProviderSteps
 from actormaker.common.locks import FileLocks
-from actormaker.common.providers import ProviderRejected, ProviderUnavailable
+from actormaker.common.providers import ProviderJobFailed, ProviderRejected, ProviderUnavailable
 from actormaker.common.replicate import ReplicateModel
 from actormaker.common.schemas import utcnow
 from actormaker.common.schemas.datagen import DatasetImage, DatasetImages, GenerateStyleGrid
@@ -111,7 +111,11 @@ class StyleSet:
                 "seed": command.seed + attempt,
             }
 
-        grid = await self.predictions.image(ctx, f"grid-{attempt}", self.kontext, grid_inputs)
+        try:
+            grid = await self.predictions.image(ctx, f"grid-{attempt}", self.kontext, grid_inputs)
+        except ProviderJobFailed as error:
+            await ctx.warn(f"grid {attempt} failed: {error}")
+            return [], [f"grid {attempt}: {error}"]
         image = await self.predictions.load(grid)
         tiles = await asyncio.to_thread(split_grid, image)
 
