@@ -28,6 +28,7 @@ from actormaker.datagen.worker import Providers, datagen_service
 from actormaker.devstack.processes import ManagedProcess
 from actormaker.emulators.openai import RunningOpenAI
 from actormaker.emulators.replicate import RunningReplicate
+from actormaker.emulators.replicate_schemas import DEFAULT_WEBHOOK_SECRET
 from tests.conftest import OPENAI_TEST_KEY, REPLICATE_TEST_TOKEN
 from tests.gateway.conftest import Database, Gateway, database, gateway_settings, running_gateway
 from tests.processes import service_process, settings_env
@@ -188,8 +189,14 @@ def make_stack(
 ) -> StackFactory:
     @asynccontextmanager
     async def start(
-        *, gateway: dict[str, Any] | None = None, worker: bool = True, **worker_overrides: Any
+        *,
+        gateway: dict[str, Any] | None = None,
+        webhooks: bool = False,
+        worker: bool = True,
+        **worker_overrides: Any,
     ) -> AsyncIterator[Stack]:
+        """With `webhooks`, predictions carry the gateway's webhook URL, verified with the
+        emulator's signing secret."""
         s3 = s3_client_factory(
             endpoint_url=s3_endpoint, region="us-east-1", access_key=S3_KEY, secret_key=S3_KEY
         )
@@ -204,8 +211,11 @@ def make_stack(
             "s3sync_asset_bucket": bucket,
         }
         shared = CommonSettings.model_validate(settings.model_dump() | own)
-        configured = gateway_settings(shared, database, **(gateway or {}))
+        secret = {"replicate_webhook_secret": DEFAULT_WEBHOOK_SECRET} if webhooks else {}
+        configured = gateway_settings(shared, database, **secret | (gateway or {}))
         async with running_gateway(configured) as running:
+            if webhooks:
+                shared = shared.model_copy(update={"public_base_url": running.url})
             stack = Stack(
                 running,
                 replicate,

@@ -232,3 +232,21 @@ async def test_a_sigkilled_worker_resumes_without_paying_twice(make_stack: Stack
     assert stack.predictions(KONTEXT)["submitted"] == 1
     assert stack.predictions(UPSCALE)["submitted"] == 9
     assert stack.openai.emulator.stats()[VISION]["requests"] == 1
+
+
+async def test_signed_webhooks_finish_each_step_without_waiting_for_a_poll(
+    make_stack: StackFactory,
+) -> None:
+    # Far longer than the test may take: only the webhooks can finish the steps in time.
+    patient = {"poll_initial_s": 30.0, "poll_max_interval_s": 30.0}
+    async with make_stack(webhooks=True, **patient) as stack:
+        stack.emulate_replicate(latency_s=0.5)  # the first poll, right after submit, is early
+        style, source = await stack.new_style()
+        job_id = await start(stack, style["id"], base_image=source, target_count=3)
+
+        job = await stack.finished(job_id, within=20)
+
+    assert job["status"] == "succeeded", job
+    assert stack.predictions(KONTEXT)["webhooks_sent"] == 1
+    assert stack.predictions(UPSCALE)["webhooks_sent"] == 3
+    assert stack.predictions(UPSCALE)["submitted"] == 3
