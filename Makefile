@@ -36,6 +36,7 @@ bench: install
 	$(UV) run --frozen python bench/bus.py
 	$(UV) run --frozen python bench/img2img.py
 	$(UV) run --frozen python bench/s3sync.py
+	$(UV) run --frozen python bench/datagen.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -64,8 +64,11 @@ class ActorSet:
         storage = self.predictions.storage
         filename = f"{command.actor}_{command.index}.png"
         key = training_key(command.actor, filename)
-        image = await self.predictions.load(made)
-        await storage.write(key, encode_png(image), content_type="image/png")
+        if made.key.endswith(".png"):
+            await storage.copy(made.key, key)  # as Replicate made it: no second encoding
+        else:
+            image = await self.predictions.load(made)
+            await storage.write(key, encode_png(image), content_type="image/png")
         location = self.assets.training_location(command.actor, filename)
         await upload(self.s3, storage=storage, source_key=key, dest=location)
         url = self.assets.url(location)

@@ -34,6 +34,9 @@ class VisionModel:
         self._client = openai.AsyncOpenAI(
             api_key=key, base_url=settings.base_url, max_retries=0, http_client=self._http
         )
+        # The SDK imports a resource's modules on first use (half a second): at start, not in
+        # the first item's critical path.
+        self._completions = self._client.chat.completions
         self._model = settings.vision_model
         self._max_side = settings.image_max_side
 
@@ -46,7 +49,7 @@ class VisionModel:
             {"type": "image_url", "image_url": {"url": self._data_url(image), "detail": "high"}},
         ]
         with _mapped("chat.completions"):
-            completion = await self._client.chat.completions.create(
+            completion = await self._completions.create(
                 model=self._model,
                 messages=[{"role": "user", "content": content}],
                 response_format={
