@@ -19,7 +19,6 @@ import base64
 import io
 import math
 import secrets
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -49,7 +48,7 @@ from actormaker.datagen.worker import Providers, datagen_service
 from actormaker.devstack.demo_styles import DEMO_SCENES, draw_scene
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import ManagedProcess, answers_ok
+from actormaker.devstack.processes import quiet_module
 from actormaker.devstack.s3_server import S3Server
 
 KONTEXT = "black-forest-labs/flux-kontext-pro"
@@ -58,16 +57,6 @@ VISION = "gpt-4.1-mini"
 CONCURRENCY = 6
 KEY = "bench"
 BUCKET = "bench-assets"
-
-
-def service(name: str, argv: list[str], *, ready_url: str, env: dict[str, str]) -> ManagedProcess:
-    return ManagedProcess(
-        name,
-        [sys.executable, "-m", *argv],
-        sink=lambda _: None,
-        env=env,
-        ready_check=answers_ok(ready_url),
-    )
 
 
 def source_image() -> bytes:
@@ -191,9 +180,8 @@ async def run(grid: float, vision: float, upscale: float, kontext: float) -> Non
     }
     common = CommonSettings.model_validate({k.lower(): v for k, v in env.items()})
     ports = {name: free_port() for name in ("gateway", "replicate", "openai")}
-    gateway = service(
-        "gateway",
-        ["actormaker.gateway"],
+    gateway = quiet_module(
+        "actormaker.gateway",
         ready_url=f"http://127.0.0.1:{ports['gateway']}/readyz",
         env=env
         | {
@@ -203,11 +191,10 @@ async def run(grid: float, vision: float, upscale: float, kontext: float) -> Non
         },
     )
     emulators = [
-        service(
-            name,
-            ["actormaker.emulators", name, "--port", str(ports[name]), "--log-level", "warning"],
+        quiet_module(
+            "actormaker.emulators",
+            *(name, "--port", str(ports[name]), "--log-level", "warning"),
             ready_url=f"http://127.0.0.1:{ports[name]}/_emulator/config",
-            env={},
         )
         for name in ("replicate", "openai")
     ]

@@ -16,7 +16,6 @@ import asyncio
 import base64
 import json
 import math
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -36,7 +35,7 @@ from actormaker.common.settings import CommonSettings
 from actormaker.devstack.demo_styles import DEMO_SCENES, draw_scene
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import ManagedProcess, answers_ok
+from actormaker.devstack.processes import quiet_module
 from actormaker.img2img.settings import Img2ImgSettings
 from actormaker.img2img.worker import img2img_service
 
@@ -127,25 +126,14 @@ async def seed_sequential(runpod_api: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def service(name: str, argv: list[str], *, ready_url: str, env: dict[str, str]) -> ManagedProcess:
-    return ManagedProcess(
-        name,
-        [sys.executable, "-m", *argv],
-        sink=lambda _: None,
-        env=env,
-        ready_check=answers_ok(ready_url),
-    )
-
-
 async def run(images: int, latency: float, concurrencies: list[int]) -> None:
     root = Path(tempfile.mkdtemp(prefix="img2img-bench-"))
     nats = NatsServer(store_dir=root / "nats", sink=lambda _: None)
     await nats.start()
     common = CommonSettings(nats_url=nats.url, data_dir=root / "data", log_level="WARNING")
     gateway_port, runpod_port = free_port(), free_port()
-    gateway = service(
-        "gateway",
-        ["actormaker.gateway"],
+    gateway = quiet_module(
+        "actormaker.gateway",
         ready_url=f"http://127.0.0.1:{gateway_port}/readyz",
         env={
             "NATS_URL": nats.url,
@@ -156,11 +144,10 @@ async def run(images: int, latency: float, concurrencies: list[int]) -> None:
             "LOG_LEVEL": "WARNING",
         },
     )
-    emulator = service(
-        "runpod",
-        ["actormaker.emulators", "runpod", "--latency", str(latency), "--port", str(runpod_port)],
+    emulator = quiet_module(
+        "actormaker.emulators",
+        *("runpod", "--latency", str(latency), "--port", str(runpod_port)),
         ready_url=f"http://127.0.0.1:{runpod_port}/_emulator/config",
-        env={},
     )
     runpod_api = f"http://127.0.0.1:{runpod_port}/v2"
     rows = []

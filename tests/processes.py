@@ -1,4 +1,5 @@
-"""Services as real child processes, configured through the environment as in production."""
+"""Services as real child processes, configured through the environment as in production, or
+in this process."""
 
 import json
 import os
@@ -10,6 +11,9 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from actormaker.common.bus import Bus, Worker
+from actormaker.common.service import WorkerService, running_worker
+from actormaker.common.settings import CommonSettings
 from actormaker.devstack.processes import ManagedProcess, answers_ok
 
 
@@ -51,3 +55,16 @@ async def service_process(
             yield process
         finally:
             await process.kill()
+
+
+@asynccontextmanager
+async def in_process_worker(
+    common: CommonSettings, service: WorkerService
+) -> AsyncIterator[Worker]:
+    """The service's worker in this process, on a bus of its own, as its __main__ runs it."""
+    bus = await Bus.connect(common, name=f"{service.name}-test")
+    try:
+        async with running_worker(bus, service) as worker:
+            yield worker
+    finally:
+        await bus.close()

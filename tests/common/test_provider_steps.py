@@ -26,6 +26,7 @@ from actormaker.common.providers import (
     ProviderJob,
     ProviderJobFailed,
     ProviderJobOverran,
+    ProviderUnavailable,
     RetryPolicy,
 )
 from actormaker.common.runpod import RunPodClient
@@ -324,3 +325,17 @@ async def test_a_submit_that_died_long_ago_is_made_again(rig: Rig) -> None:
 
     assert made.job_id
     assert (await rig.stats())["submitted"] == 1
+
+
+async def test_a_submit_that_failed_lets_the_next_delivery_submit_at_once(rig: Rig) -> None:
+    ctx = rig.item()
+    rig.emulate(server_error_rate=1.0)
+    with pytest.raises(ProviderUnavailable):
+        await rig.render(ctx)
+    assert await rig.state(ctx) is StepState.ABANDONED
+
+    rig.emulate(server_error_rate=0.0)
+    made = await rig.render(rig.item(ctx))
+
+    assert made.job_id
+    assert await rig.state(ctx) is StepState.SUCCEEDED

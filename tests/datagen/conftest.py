@@ -16,10 +16,9 @@ import pytest
 from PIL import Image
 
 from actormaker.common.actor_files import base_image_dir
-from actormaker.common.bus import Bus, Worker
+from actormaker.common.bus import Worker
 from actormaker.common.replicate import ReplicateSettings
 from actormaker.common.s3client import S3ClientFactory, s3_client_factory
-from actormaker.common.service import running_worker
 from actormaker.common.settings import CommonSettings
 from actormaker.common.storage import Storage, join_key
 from actormaker.common.vision import OpenAISettings
@@ -31,7 +30,7 @@ from actormaker.emulators.replicate import RunningReplicate
 from actormaker.emulators.replicate_schemas import DEFAULT_WEBHOOK_SECRET
 from tests.conftest import OPENAI_TEST_KEY, REPLICATE_TEST_TOKEN
 from tests.gateway.conftest import Database, Gateway, database, gateway_settings, running_gateway
-from tests.processes import service_process, settings_env
+from tests.processes import in_process_worker, service_process, settings_env
 from tests.styles.builders import create_style, picture, unique, upload
 
 __all__ = ["database"]
@@ -67,16 +66,10 @@ def providers(replicate: RunningReplicate, openai: RunningOpenAI) -> Providers:
     )
 
 
-@asynccontextmanager
-async def datagen_worker(
+def datagen_worker(
     common: CommonSettings, settings: DatagenSettings, configured: Providers
-) -> AsyncIterator[Worker]:
-    bus = await Bus.connect(common, name="datagen-test")
-    try:
-        async with running_worker(bus, datagen_service(common, settings, configured)) as worker:
-            yield worker
-    finally:
-        await bus.close()
+) -> AbstractAsyncContextManager[Worker]:
+    return in_process_worker(common, datagen_service(common, settings, configured))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from actormaker.datagen.tiles import (
     TILE_DESCRIPTIONS,
     Rotation,
     grid_prompt,
-    next_descriptions,
 )
 
 CATEGORY_OF = {
@@ -25,7 +24,8 @@ def grids(count: int, number: int, seed: int) -> list[list[str]]:
     used: list[str] = []
     made = []
     for _ in range(number):
-        chosen, used = next_descriptions(used, count, rng=rng)
+        chosen, rotation = Rotation(used=used).next_grid(count, rng=rng)
+        used = rotation.used
         made.append(chosen)
     return made
 
@@ -83,13 +83,14 @@ def test_a_grid_across_the_cycle_boundary_has_no_duplicate() -> None:
     used = list(ALL_DESCRIPTIONS[:60])
     left_over = set(ALL_DESCRIPTIONS[60:])
 
-    chosen, used = next_descriptions(used, 9, rng=rng)
+    chosen, rotation = Rotation(used=used).next_grid(9, rng=rng)
+    used = rotation.used
 
     assert len(set(chosen)) == 9
     assert left_over <= set(chosen)
     assert set(used) == set(chosen) - left_over
     assert len(used) == 6
-    follow_up, _ = next_descriptions(used, 9, rng=rng)
+    follow_up, _ = Rotation(used=used).next_grid(9, rng=rng)
     assert not set(follow_up) & set(used)
 
 
@@ -97,10 +98,10 @@ def test_subjects_from_an_older_pool_and_duplicates_are_ignored() -> None:
     used = ["a unicorn from the old pool in this artistic style", *ALL_DESCRIPTIONS[:10]]
     used += ALL_DESCRIPTIONS[:3]
 
-    chosen, new_used = next_descriptions(used, 9, rng=random.Random(0))
+    chosen, rotation = Rotation(used=used).next_grid(9, rng=random.Random(0))
 
     assert not set(chosen) & set(ALL_DESCRIPTIONS[:10])
-    assert new_used == [*ALL_DESCRIPTIONS[:10], *chosen]
+    assert rotation.used == [*ALL_DESCRIPTIONS[:10], *chosen]
 
 
 def test_the_same_rng_gives_the_same_grids() -> None:
@@ -110,7 +111,7 @@ def test_the_same_rng_gives_the_same_grids() -> None:
 
 def test_a_grid_cannot_take_more_subjects_than_the_pool() -> None:
     with pytest.raises(ValueError, match="64"):
-        next_descriptions([], 64, rng=random.Random(0))
+        Rotation().next_grid(64, rng=random.Random(0))
 
 
 def test_rotation_counts_cycles_and_survives_persistence() -> None:
@@ -128,13 +129,11 @@ def test_rotation_counts_cycles_and_survives_persistence() -> None:
     assert Rotation.model_validate_json(rotation.model_dump_json()) == rotation
 
 
-def test_rotation_and_next_descriptions_agree() -> None:
-    used = list(ALL_DESCRIPTIONS[5:20])
+def test_a_grid_keeps_the_count_of_finished_cycles() -> None:
+    _, rotation = Rotation(used=list(ALL_DESCRIPTIONS[5:20]), cycles=2).next_grid(
+        9, rng=random.Random(1)
+    )
 
-    by_function = next_descriptions(used, 9, rng=random.Random(1))
-    chosen, rotation = Rotation(used=used, cycles=2).next_grid(9, rng=random.Random(1))
-
-    assert by_function == (chosen, rotation.used)
     assert rotation.cycles == 2
 
 

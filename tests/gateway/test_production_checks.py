@@ -9,8 +9,12 @@ import pytest
 from pydantic import SecretStr
 
 from actormaker.common.production import UnsafeForProduction
+from actormaker.common.replicate import ReplicateSettings
 from actormaker.common.runpod import RunPodSettings
 from actormaker.common.settings import CommonSettings
+from actormaker.common.vision import OpenAISettings
+from actormaker.datagen.settings import DatagenSettings
+from actormaker.datagen.worker import Providers, datagen_service
 from actormaker.gateway.main import create_app
 from actormaker.gateway.settings import GatewaySettings
 from actormaker.img2img.settings import Img2ImgSettings
@@ -93,3 +97,22 @@ async def test_the_gateway_process_exits_with_the_settings_named() -> None:
     assert process.returncode != 0
     assert "API_KEY is shorter than 32 characters" in output.decode()
     assert "AWS_ACCESS_KEY_ID is an example" in output.decode()
+
+
+def test_the_dataset_generator_refuses_emulated_replicate_and_openai() -> None:
+    common = CommonSettings(environment="production")
+    providers = Providers(
+        replicate=ReplicateSettings(
+            api_key=SecretStr("emulated"), base_url="http://127.0.0.1:14101"
+        ),
+        openai=OpenAISettings(api_key=None, base_url="http://127.0.0.1:14102/v1"),
+    )
+
+    with pytest.raises(UnsafeForProduction) as refused:
+        datagen_service(common, DatagenSettings(), providers)
+
+    problems = "\n".join(refused.value.problems)
+    assert "REPLICATE_API_TOKEN is an example or default value" in problems
+    assert "REPLICATE_BASE_URL=http://127.0.0.1:14101 points at an emulator" in problems
+    assert "OPENAI_API_KEY is not set" in problems
+    assert "OPENAI_BASE_URL=http://127.0.0.1:14102/v1 points at an emulator" in problems

@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from actormaker.common.bus import Bus, Worker
+from actormaker.common.bus import Worker
 from actormaker.common.runpod import RunPodSettings
-from actormaker.common.service import running_worker
 from actormaker.common.settings import CommonSettings
 from actormaker.common.storage import Storage
 from actormaker.devstack.processes import ManagedProcess
@@ -25,7 +24,7 @@ from actormaker.img2img.settings import Img2ImgSettings
 from actormaker.img2img.worker import img2img_service
 from tests.conftest import RUNPOD_TEST_KEY
 from tests.gateway.conftest import Database, Gateway, database, gateway_settings, running_gateway
-from tests.processes import service_process, settings_env
+from tests.processes import in_process_worker, service_process, settings_env
 from tests.styles.conftest import WORKFLOWS
 
 __all__ = ["database"]
@@ -60,16 +59,10 @@ def runpod_settings(runpod: RunningRunPod) -> RunPodSettings:
     )
 
 
-@asynccontextmanager
-async def img2img_worker(
+def img2img_worker(
     common: CommonSettings, settings: Img2ImgSettings, runpod: RunPodSettings
-) -> AsyncIterator[Worker]:
-    bus = await Bus.connect(common, name="img2img-test")
-    try:
-        async with running_worker(bus, img2img_service(common, settings, runpod)) as worker:
-            yield worker
-    finally:
-        await bus.close()
+) -> AbstractAsyncContextManager[Worker]:
+    return in_process_worker(common, img2img_service(common, settings, runpod))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ import asyncio
 import random
 import time
 import uuid
-from collections import Counter
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from actormaker.emulators.openai_schemas import (
     JsonSchemaFormat,
     OpenAIEmulatorConfig,
 )
+from actormaker.emulators.tally import Tally
 
 STAT_NAMES = ("requests", "answered", "failed")
 _FETCH_TIMEOUT_S = 30.0
@@ -55,7 +55,7 @@ class OpenAIEmulator:
     """The state behind the routes: configuration, the RNG and per-model counters."""
 
     def __init__(self, config: OpenAIEmulatorConfig) -> None:
-        self._stats: dict[str, Counter[str]] = {}
+        self._stats = Tally(STAT_NAMES)
         self._http: httpx.AsyncClient | None = None
         self._config = config
         self.configure(config)
@@ -79,14 +79,11 @@ class OpenAIEmulator:
             self._http = None
 
     def note(self, model: str, stat: str) -> None:
-        self._stats.setdefault(model, Counter())[stat] += 1
+        self._stats.note(model, stat)
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Per model, how many requests came, were answered, and failed (injected or 400)."""
-        return {
-            model: {name: counts[name] for name in STAT_NAMES}
-            for model, counts in self._stats.items()
-        }
+        return self._stats.snapshot()
 
     async def complete(self, request: ChatCompletionRequest) -> dict[str, Any]:
         """The ChatCompletion object answering `request`; ProviderError when it fails."""

@@ -6,7 +6,6 @@ import base64
 import json
 import random
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from actormaker.emulators.replicate_models import (
     render,
 )
 from actormaker.emulators.replicate_schemas import PredictionRequest, ReplicateEmulatorConfig
+from actormaker.emulators.tally import Tally
 from actormaker.emulators.webhooks import (
     Webhook,
     WebhookSender,
@@ -108,7 +108,7 @@ class ReplicateEmulator:
 
     def __init__(self, config: ReplicateEmulatorConfig) -> None:
         self._predictions: dict[str, EmulatedPrediction] = {}
-        self._stats: dict[str, Counter[str]] = {}
+        self._stats = Tally(STAT_NAMES)
         self._webhooks = WebhookSender(
             attempts=_WEBHOOK_ATTEMPTS, accepts=lambda status: 200 <= status < 300
         )
@@ -143,13 +143,10 @@ class ReplicateEmulator:
 
     def note(self, model: str, stat: str) -> None:
         """Count one prediction submitted, polled, cancelled or one webhook sent, per model."""
-        self._stats.setdefault(model, Counter())[stat] += 1
+        self._stats.note(model, stat)
 
     def stats(self) -> dict[str, dict[str, int]]:
-        return {
-            model: {name: counts[name] for name in STAT_NAMES}
-            for model, counts in self._stats.items()
-        }
+        return self._stats.snapshot()
 
     def draw_fault(self) -> Fault | None:
         config = self._config

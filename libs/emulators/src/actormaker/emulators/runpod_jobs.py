@@ -23,6 +23,7 @@ from actormaker.emulators.comfy_worker import (
 )
 from actormaker.emulators.faults import Fault, draw_fault
 from actormaker.emulators.runpod_schemas import JobPolicy, JobRequest, RunPodEmulatorConfig
+from actormaker.emulators.tally import Tally
 from actormaker.emulators.webhooks import Webhook, WebhookSender
 
 FINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"})
@@ -102,7 +103,7 @@ class RunPodEmulator:
     def __init__(self, config: RunPodEmulatorConfig) -> None:
         self._jobs: dict[str, EmulatedJob] = {}
         self.counters: Counter[str] = Counter()
-        self._stats: dict[str, Counter[str]] = {}
+        self._stats = Tally(STAT_NAMES)
         self._webhooks = WebhookSender(
             attempts=_WEBHOOK_ATTEMPTS, accepts=lambda status: status == httpx.codes.OK
         )
@@ -139,14 +140,11 @@ class RunPodEmulator:
 
     def note(self, endpoint_id: str, stat: str) -> None:
         """Count one job submitted, polled, cancelled or one webhook sent, per endpoint."""
-        self._stats.setdefault(endpoint_id, Counter())[stat] += 1
+        self._stats.note(endpoint_id, stat)
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Per endpoint, how many jobs were submitted, polled and cancelled, webhooks sent."""
-        return {
-            endpoint: {name: counts[name] for name in STAT_NAMES}
-            for endpoint, counts in self._stats.items()
-        }
+        return self._stats.snapshot()
 
     def count(self, route: str) -> None:
         self.counters[f"requests.{route}"] += 1

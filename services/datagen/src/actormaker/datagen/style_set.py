@@ -125,6 +125,9 @@ class StyleSet:
         picked = await self.steps.local(ctx, f"pick-{attempt}", Picked, pick)
         if picked.fallback:
             await ctx.warn(f"grid {attempt}: {picked.note}; kept the corners and the centre")
+        else:
+            chosen = ", ".join(str(tile + 1) for tile in picked.tiles)
+            await ctx.progress(f"grid {attempt}: the vision model kept tiles {chosen}")
         if command.debug:
             await self._keep_debug(command, attempt, image, tiles)
         return await self._upscale_all(command, ctx, attempt, grid, planned, picked, tiles, done)

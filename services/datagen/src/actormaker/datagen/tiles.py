@@ -117,14 +117,6 @@ class Rotation(BaseModel):
         return draw.chosen, Rotation(used=draw.used, cycles=self.cycles + draw.cycle_completed)
 
 
-def next_descriptions(
-    used: Sequence[str], count: int = GRID_TILES, *, rng: random.Random
-) -> tuple[list[str], list[str]]:
-    """The next grid's subjects and the cycle's new `used` list."""
-    draw = _draw(used, count, rng)
-    return draw.chosen, draw.used
-
-
 def _draw(used: Sequence[str], count: int, rng: random.Random) -> _Draw:
     if not 0 <= count <= len(ALL_DESCRIPTIONS):
         raise ValueError(f"a grid takes 0 to {len(ALL_DESCRIPTIONS)} subjects, not {count}")

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import httpx
@@ -151,3 +152,16 @@ def answers_ok(url: str) -> ReadyCheck:
             return False
 
     return check
+
+
+def quiet_module(
+    module: str, *args: str, ready_url: str, env: Mapping[str, str] | None = None
+) -> ManagedProcess:
+    """`python -m module args...`, its output dropped, ready once GET `ready_url` answers 200."""
+    return ManagedProcess(
+        module,
+        [sys.executable, "-m", module, *args],
+        sink=lambda _: None,
+        env=env,
+        ready_check=answers_ok(ready_url),
+    )

@@ -192,7 +192,11 @@ class ProviderSteps:
         webhook = None
         if self._webhook_base_url and token:
             webhook = webhook_url(self._webhook_base_url, jobs.provider.lower(), address, token)
-        provider_job_id = await jobs.submit(body, webhook=webhook)
+        try:
+            provider_job_id = await jobs.submit(body, webhook=webhook)
+        except Exception as error:
+            await self._submit_failed(entry, error)
+            raise
         submitted = entry.record.moved(
             StepState.SUBMITTED,
             provider_job_id=provider_job_id,
@@ -205,6 +209,12 @@ class ProviderSteps:
             f"{ctx.item_key}: {jobs.provider} job {provider_job_id} submitted", fraction=0.1
         )
         return entry
+
+    async def _submit_failed(self, entry: Entry, error: Exception) -> None:
+        """This delivery's submit is over without a job: the next one may submit at once."""
+        with contextlib.suppress(StepContended, nats.errors.Error, nats.js.errors.Error):
+            failed = entry.record.moved(StepState.ABANDONED, error=f"submit failed: {error}")
+            await self._ledger.replace(entry, failed)
 
     async def _record_submission(
         self, ctx: ItemContext, address: StepAddress, entry: Entry, submitted: StepRecord

@@ -1,5 +1,7 @@
 """What every provider is configured with; each provider's settings add an env prefix."""
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
@@ -21,9 +23,13 @@ class ProviderSettings(BaseSettings):
     http_timeout_s: float = Field(default=60.0, gt=0)
     requests_per_second: float = Field(default=10.0, gt=0)
 
+    # The key's variable when the provider's SDK names it otherwise than <PREFIX>API_KEY.
+    API_KEY_VARIABLE: ClassVar[str | None] = None
+
     def production_problems(self) -> list[str]:
         prefix = str(self.model_config.get("env_prefix", "")).upper()
-        return secret_problem(f"{prefix}API_KEY", self.api_key) + url_problem(
+        key_variable = self.API_KEY_VARIABLE or f"{prefix}API_KEY"
+        return secret_problem(key_variable, self.api_key) + url_problem(
             f"{prefix}BASE_URL", self.base_url, "the provider"
         )
 

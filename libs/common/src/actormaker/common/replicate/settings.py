@@ -8,6 +8,7 @@ from actormaker.common.settings import prefixed_config
 
 class ReplicateSettings(ProviderSettings):
     model_config = prefixed_config("REPLICATE_") | {"populate_by_name": True}
+    API_KEY_VARIABLE = "REPLICATE_API_TOKEN"
 
     # The SDK's paths start with /v1, so this is the API's root.
     base_url: str = "https://api.replicate.com"
