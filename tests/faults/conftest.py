@@ -150,7 +150,11 @@ def make_fault_stack(tmp_path: Path, runpod: RunningRunPod, s3_endpoint: str) ->
                 "gateway": settings_env(gateway),
                 "img2img": settings_env(
                     common,
-                    img2img_settings(**{"max_deliver": 10, "ack_wait_s": 3} | img2img_overrides),
+                    # Retries that outlast the suite's 3 s outages whatever the machine's speed.
+                    img2img_settings(
+                        **{"max_deliver": 10, "ack_wait_s": 3, "retry_backoff_s": (0.5, 1.0)}
+                        | img2img_overrides
+                    ),
                     runpod_settings(_running_at(runpod, runpod_proxy)),
                 ),
                 "s3sync": settings_env(

@@ -228,3 +228,17 @@ async def test_one_trace_runs_from_the_http_request_through_nats_to_the_provider
     provider_calls = [s for s in received.named(r"^RunPod ") if s["trace"] == request["trace"]]
     assert provider_calls
     assert {span["parent"] for span in provider_calls} <= {span["id"] for span in processing}
+
+
+async def test_open_event_streams_are_counted(stack: FaultStack) -> None:
+    gateway = f"{stack.gateway_url}/metrics"
+    async with stack.client() as client, client.stream("GET", "/api/events") as stream:
+        assert stream.status_code == 200
+        samples = await scrape(gateway)
+        assert value(samples, "actormaker_sse_clients", stream="all") == 1
+
+    await until(lambda: _sse_clients(gateway, 0), within=10)
+
+
+async def _sse_clients(url: str, expected: float) -> bool:
+    return value(await scrape(url), "actormaker_sse_clients", stream="all") == expected
