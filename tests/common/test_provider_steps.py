@@ -6,7 +6,7 @@ An "item delivery" here is one call of a step; a worker's stop or crash is a can
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -17,9 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 from actormaker.common.bus import Bus, ItemContext
-from actormaker.common.errors import PermanentError, TransientError, WorkCancelled
+from actormaker.common.errors import PermanentError, WorkCancelled
 from actormaker.common.ledger import Nudges, ProviderLedger, ProviderSteps
-from actormaker.common.ledger.steps import SUBMIT_GRACE_S
 from actormaker.common.providers import (
     PollPolicy,
     ProviderHttp,
@@ -307,21 +306,31 @@ async def _left_submitting(rig: Rig, ctx: ItemContext, *, age_s: float) -> None:
 
 async def test_a_redelivery_waits_for_a_submit_still_in_flight(rig: Rig) -> None:
     ctx = rig.item()
-    await _left_submitting(rig, ctx, age_s=1.0)
+    await _left_submitting(rig, ctx, age_s=0.0)
+    patient = rig.steps(replace(POLL, submit_grace=30.0))
+    waiting = asyncio.create_task(rig.render(rig.item(ctx), patient))
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
 
-    with pytest.raises(TransientError, match="another delivery is submitting") as retry:
-        await rig.render(rig.item(ctx))
+    # The first delivery's submit lands: the waiting one re-attaches to it.
+    job_id = await rig.runpod.submit({"input": rig.job_input()})
+    entry = await rig.ledger.get(StepAddress(job_id=ctx.job_id, item_id=ctx.item_id, step="render"))
+    assert entry is not None
+    submitted = entry.record.moved(
+        StepState.SUBMITTED, provider_job_id=job_id, submitted_at=utcnow()
+    )
+    await rig.ledger.replace(entry, submitted)
+    made = await asyncio.wait_for(waiting, 10)
 
-    assert retry.value.delay is not None
-    assert 0 < retry.value.delay <= 15
-    assert (await rig.stats())["submitted"] == 0
+    assert made.job_id == job_id
+    assert (await rig.stats())["submitted"] == 1
 
 
-async def test_a_submit_that_died_long_ago_is_made_again(rig: Rig) -> None:
+async def test_a_submit_that_died_is_made_again_after_the_grace(rig: Rig) -> None:
     ctx = rig.item()
-    await _left_submitting(rig, ctx, age_s=SUBMIT_GRACE_S + 1)
+    await _left_submitting(rig, ctx, age_s=0.0)
 
-    made = await rig.render(rig.item(ctx))
+    made = await rig.render(rig.item(ctx), rig.steps(replace(POLL, submit_grace=0.5)))
 
     assert made.job_id
     assert (await rig.stats())["submitted"] == 1

@@ -52,6 +52,7 @@ def datagen_settings(**overrides: Any) -> DatagenSettings:
         "fetch_timeout_s": 0.2,
         "shutdown_grace_s": 0.5,
         "input_max_side": 256,
+        "submit_grace_s": 2.0,
     }
     return DatagenSettings(**fast | overrides)
 

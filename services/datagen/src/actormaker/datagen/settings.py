@@ -18,6 +18,7 @@ class DatagenSettings(WorkerSettings):
     poll_max_interval_s: float = Field(default=5.0, gt=0)
     prediction_timeout_s: float = Field(default=900.0, gt=0)
     not_found_grace_s: float = Field(default=10.0, ge=0)
+    submit_grace_s: float = Field(default=20.0, ge=0)
     download_timeout_s: float = Field(default=60.0, gt=0)
     # Input images are sent to Replicate as data URIs no larger than this on their long side.
     input_max_side: int = Field(default=1536, ge=256, le=4096)
@@ -29,4 +30,5 @@ class DatagenSettings(WorkerSettings):
             max_interval=self.poll_max_interval_s,
             timeout=self.prediction_timeout_s,
             not_found_grace=self.not_found_grace_s,
+            submit_grace=self.submit_grace_s,
         )

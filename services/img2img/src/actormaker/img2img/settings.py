@@ -15,6 +15,7 @@ class Img2ImgSettings(WorkerSettings):
     poll_max_interval_s: float = Field(default=5.0, gt=0)
     job_timeout_s: float = Field(default=900.0, gt=0)
     not_found_grace_s: float = Field(default=10.0, ge=0)
+    submit_grace_s: float = Field(default=20.0, ge=0)
 
     def poll_policy(self) -> PollPolicy:
         return PollPolicy(
@@ -22,4 +23,5 @@ class Img2ImgSettings(WorkerSettings):
             max_interval=self.poll_max_interval_s,
             timeout=self.job_timeout_s,
             not_found_grace=self.not_found_grace_s,
+            submit_grace=self.submit_grace_s,
         )

@@ -48,9 +48,8 @@ RequestBuilder = Callable[[], Awaitable[Mapping[str, Any]]]
 _CANCELLED_BY_USER = "cancelled by the user"
 # How long a submitted job's id is retried into the ledger while NATS is away.
 _RECORD_SUBMISSION_FOR_S = 300.0
-# How long a step may stay SUBMITTING before a later delivery takes its submit for dead: more
-# than a submit request takes with its retries.
-SUBMIT_GRACE_S = 120.0
+# How often a delivery looks again while another one may still be in its submit.
+_SUBMIT_CHECK_S = 0.5
 
 
 class ProviderSteps:
@@ -112,10 +111,10 @@ class ProviderSteps:
         address = _address(ctx, step)
         async with self._nudges.listen(address) as nudge:
             entry = await self._ledger.get(address)
+            if entry is not None and entry.record.state is StepState.SUBMITTING:
+                entry = await self._after_a_submit_in_flight(address, entry)
             if entry is not None and entry.record.state.is_final:
                 return _settled(entry.record, result)
-            if entry is not None:
-                _wait_for_a_submit_in_flight(entry.record)
             if entry is None or entry.record.state in (StepState.SUBMITTING, StepState.ABANDONED):
                 entry = await self._submit(ctx, address, jobs, request, entry)
             else:
@@ -210,6 +209,22 @@ class ProviderSteps:
         )
         return entry
 
+    async def _after_a_submit_in_flight(self, address: StepAddress, entry: Entry) -> Entry:
+        """The step's record once no other delivery can still be in its submit.
+
+        An item is redelivered while its first delivery still runs when heartbeats miss
+        ack_wait (NATS restarting, say); that delivery records its job moments later. So a
+        record left SUBMITTING is waited on, in place, for the policy's grace; only a submit
+        older than that is taken for one that died mid-request, and made again.
+        """
+        while entry.record.state is StepState.SUBMITTING:
+            left = self._poll.submit_grace - _since_update(entry.record)
+            if left <= 0:
+                break
+            await asyncio.sleep(min(left, _SUBMIT_CHECK_S))
+            entry = await self._ledger.get(address) or entry
+        return entry
+
     async def _submit_failed(self, entry: Entry, error: Exception) -> None:
         """This delivery's submit is over without a job: the next one may submit at once."""
         with contextlib.suppress(StepContended, nats.errors.Error, nats.js.errors.Error):
@@ -245,23 +260,6 @@ class ProviderSteps:
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
-
-
-def _wait_for_a_submit_in_flight(record: StepRecord) -> None:
-    """Retry later rather than submit again while another delivery may still be submitting.
-
-    An item is redelivered while its first delivery still runs when heartbeats miss ack_wait
-    (NATS restarting, say); that delivery then records its job moments later. Only a submit
-    older than the grace is taken for one that died, and made again.
-    """
-    if record.state is not StepState.SUBMITTING:
-        return
-    age = (utcnow() - record.updated_at).total_seconds()
-    if age < SUBMIT_GRACE_S:
-        raise TransientError(
-            f"{record.step}: another delivery is submitting this step; looking again shortly",
-            delay=min(SUBMIT_GRACE_S - age, 15.0),
-        )
 
 
 class _Waiter:
@@ -394,6 +392,10 @@ def _provider_job_id(record: StepRecord) -> str:
     if record.provider_job_id is None:
         raise TransientError(f"step {record.key} has no provider job yet")
     return record.provider_job_id
+
+
+def _since_update(record: StepRecord) -> float:
+    return (utcnow() - record.updated_at).total_seconds()
 
 
 def _age(record: StepRecord) -> float:

@@ -96,6 +96,9 @@ class PollPolicy:
     max_interval: float = 10.0
     timeout: float = 1800.0
     not_found_grace: float = 10.0  # a provider may answer 404 for a job submitted moments ago
+    # How long a delivery waits on another delivery's submit before taking it for dead: more
+    # than a submit takes, less than ack_wait, after which a dead delivery's item comes back.
+    submit_grace: float = 20.0
 
     def jittered(self, interval: float, *, rng: random.Random) -> float:
         return interval * rng.uniform(0.8, 1.2)

@@ -45,7 +45,10 @@ class RunPodClient:
         body = {**request, "webhook": webhook} if webhook else dict(request)
         response = await self._http.request("POST", f"{self._prefix}/run", "run", json=body)
         job = self._job_from(response, "run")
-        log.info("runpod job submitted", extra={"endpoint_id": self._endpoint_id, "job_id": job.id})
+        log.info(
+            "runpod job submitted",
+            extra={"endpoint_id": self._endpoint_id, "runpod_job_id": job.id},
+        )
         return job.id
 
     async def status(self, job_id: str) -> RunPodJob:
@@ -60,7 +63,10 @@ class RunPodClient:
     async def cancel(self, job_id: str) -> None:
         """Ask RunPod to cancel the job."""
         await self._http.request("POST", f"{self._prefix}/cancel/{job_id}", "cancel")
-        log.info("runpod job cancelled", extra={"endpoint_id": self._endpoint_id, "job_id": job_id})
+        log.info(
+            "runpod job cancelled",
+            extra={"endpoint_id": self._endpoint_id, "runpod_job_id": job_id},
+        )
 
     async def health(self) -> RunPodHealth:
         """Queue and worker counters of the endpoint."""
