@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from img2img import WORKFLOWS, new_style, service, upload_images
+from img2img import WORKFLOWS, new_style, upload_images
 
 from actormaker.devstack.nats_server import NatsServer
 from actormaker.devstack.ports import free_port
-from actormaker.devstack.processes import ManagedProcess
+from actormaker.devstack.processes import ManagedProcess, quiet_module
 
 POLL_S = 0.1
 
@@ -55,9 +55,8 @@ async def run(images: int, latency: float, ack_wait: float) -> None:
         "WORKFLOWS_DIR": str(WORKFLOWS),
         "LOG_LEVEL": "WARNING",
     }
-    gateway = service(
-        "gateway",
-        ["actormaker.gateway"],
+    gateway = quiet_module(
+        "actormaker.gateway",
         ready_url=f"http://127.0.0.1:{gateway_port}/readyz",
         env=common
         | {
@@ -65,11 +64,10 @@ async def run(images: int, latency: float, ack_wait: float) -> None:
             "GATEWAY_PORT": str(gateway_port),
         },
     )
-    emulator = service(
-        "runpod",
-        ["actormaker.emulators", "runpod", "--latency", str(latency), "--port", str(runpod_port)],
+    emulator = quiet_module(
+        "actormaker.emulators",
+        *("runpod", "--latency", str(latency), "--port", str(runpod_port)),
         ready_url=f"http://127.0.0.1:{runpod_port}/_emulator/config",
-        env={},
     )
     worker_env = {
         **os.environ,
