@@ -42,18 +42,18 @@ class OutageProxy:
         task = asyncio.current_task()
         assert task is not None
         self._pipes.add(task)
+        writers = [client_out]
         try:
+            # Cut off while connecting too (an outage starting): every writer is closed after.
             target_in, target_out = await asyncio.open_connection(*self._target)
-        except OSError:
-            client_out.close()
-            self._pipes.discard(task)
-            return
-        try:
+            writers.append(target_out)
             await asyncio.gather(
                 _pipe(client_in, target_out), _pipe(target_in, client_out, lambda: self.latency_s)
             )
+        except OSError:
+            pass  # the target is down: the client sees its connection closed
         finally:
-            for writer in (client_out, target_out):
+            for writer in writers:
                 writer.close()
             self._pipes.discard(task)
 
