@@ -5,8 +5,6 @@ it is, and a redelivery gets that back instead of paying for the prediction agai
 """
 
 import asyncio
-import base64
-import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +16,7 @@ from pydantic import BaseModel
 from actormaker.common.bus import ItemContext
 from actormaker.common.downloads import download
 from actormaker.common.errors import InvalidImage, PermanentError
-from actormaker.common.images import decode_image, inspect_image
+from actormaker.common.images import decode_image, encode_png, from_base64, inspect_image, to_base64
 from actormaker.common.ledger import ProviderSteps
 from actormaker.common.providers import JobState, ProviderJob
 from actormaker.common.replicate import ReplicateModel
@@ -48,9 +46,7 @@ def data_uri(image: Image.Image, *, max_side: int) -> str:
     """`image` as a PNG data URI, no larger than `max_side` on its long side."""
     copy = image.copy()
     copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    copy.save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + to_base64(encode_png(copy))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,8 +64,12 @@ class Predictions:
             return {"input": await inputs()}
 
         async def keep(job: ProviderJob) -> StoredImage:
-            data = await download(self.downloads, output_url(job.output), what=f"{step} output")
+            url = output_url(job.output)
             try:
+                if url.startswith("data:"):  # an inline output needs no download
+                    data = from_base64(url)
+                else:
+                    data = await download(self.downloads, url, what=f"{step} output")
                 info = inspect_image(data)
             except InvalidImage as error:
                 raise PermanentError(

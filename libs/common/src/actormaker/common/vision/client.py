@@ -4,9 +4,7 @@ Through the `openai` SDK, with its own retries off: our `ProviderTransport` pace
 (the SDK would retry POSTs with no idempotency key), and errors map onto our outcomes here.
 """
 
-import base64
 import contextlib
-import io
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -14,6 +12,7 @@ import httpx
 import openai
 from PIL import Image
 
+from actormaker.common.images import encode_jpeg, to_base64
 from actormaker.common.providers import ProviderRejected, ProviderTransport, ProviderUnavailable
 from actormaker.common.vision.settings import OpenAISettings
 
@@ -69,9 +68,7 @@ class VisionModel:
     def _data_url(self, image: Image.Image) -> str:
         copy = image.convert("RGB")
         copy.thumbnail((self._max_side, self._max_side))
-        buffer = io.BytesIO()
-        copy.save(buffer, format="JPEG", quality=90)
-        return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+        return "data:image/jpeg;base64," + to_base64(encode_jpeg(copy, quality=90))
 
 
 @contextlib.contextmanager
