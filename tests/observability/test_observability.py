@@ -215,7 +215,9 @@ async def test_one_trace_runs_from_the_http_request_through_nats_to_the_provider
     async with make_fault_stack(env=env, concurrency=2) as stack:
         _, job_id = await style_job(stack, 1)
         await finished_job(stack, job_id)
-        await until(lambda: received.named(r"^RunPod "), within=15)
+        # A parent span ends, and is exported, after its children; the processes are killed
+        # at teardown, so whatever is still buffered then is lost: wait for the whole chain.
+        await until(lambda: _exported(received, r"^RunPod ", r"^process "), within=15)
 
     (request,) = received.named(r"^POST /api/styles/\{style_id\}/generate$")
     assert request["service"] == "gateway"
@@ -228,6 +230,10 @@ async def test_one_trace_runs_from_the_http_request_through_nats_to_the_provider
     provider_calls = [s for s in received.named(r"^RunPod ") if s["trace"] == request["trace"]]
     assert provider_calls
     assert {span["parent"] for span in provider_calls} <= {span["id"] for span in processing}
+
+
+def _exported(received: Collector, *patterns: str) -> bool:
+    return all(received.named(pattern) for pattern in patterns)
 
 
 async def test_open_event_streams_are_counted(stack: FaultStack) -> None:
