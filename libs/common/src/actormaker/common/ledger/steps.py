@@ -25,7 +25,7 @@ from actormaker.common.bus.context import ItemContext
 from actormaker.common.errors import PermanentError, TransientError, WorkCancelled
 from actormaker.common.ledger.nudges import Nudge, Nudges
 from actormaker.common.ledger.store import Entry, ProviderLedger, StepContended
-from actormaker.common.ledger.webhooks import new_token, token_digest, webhook_url
+from actormaker.common.ledger.webhooks import WebhookRoute, new_token, token_digest, webhook_url
 from actormaker.common.providers.errors import ProviderRejected, ProviderUnavailable
 from actormaker.common.providers.jobs import (
     JobState,
@@ -62,12 +62,14 @@ class ProviderSteps:
         nudges: Nudges,
         poll: PollPolicy,
         webhook_base_url: str | None = None,
+        webhook_route: WebhookRoute = webhook_url,
         providers: Sequence[ProviderJobs] = (),
     ) -> None:
         self._ledger = ledger
         self._nudges = nudges
         self._poll = poll
         self._webhook_base_url = webhook_base_url
+        self._webhook_route = webhook_route
         self._providers = {jobs.provider: jobs for jobs in providers}
         self._rng = random.Random()
 
@@ -190,7 +192,9 @@ class ProviderSteps:
             )
         webhook = None
         if self._webhook_base_url and token:
-            webhook = webhook_url(self._webhook_base_url, jobs.provider.lower(), address, token)
+            webhook = self._webhook_route(
+                self._webhook_base_url, jobs.provider.lower(), address, token
+            )
         try:
             provider_job_id = await jobs.submit(body, webhook=webhook)
         except Exception as error:

@@ -3,11 +3,14 @@
 import hashlib
 import hmac
 import secrets
-from urllib.parse import quote
+from collections.abc import Callable
+from urllib.parse import quote, urlencode
 
 from actormaker.common.schemas.provider_jobs import StepAddress
 
 WEBHOOK_PATH = "/api/webhooks"
+# The seed's own route, which its training container was given: the step rides in the query.
+TRAINING_WEBHOOK_PATH = "/api/training-webhook"
 _NO_DIGEST = hashlib.sha256(b"no step has this token").hexdigest()
 
 
@@ -29,3 +32,13 @@ def webhook_url(base_url: str, provider: str, address: StepAddress, token: str) 
     """Where `provider` reports on one step: the gateway's webhook route, holding the token."""
     path = f"{WEBHOOK_PATH}/{provider}/{address.job_id}/{address.item_id}/{address.step}"
     return f"{base_url.rstrip('/')}{path}?token={quote(token)}"
+
+
+def training_webhook_url(base_url: str, provider: str, address: StepAddress, token: str) -> str:
+    """Where a trainer reports on one run: the seed's `/api/training-webhook`, with the token."""
+    query = urlencode({"step": address.key, "token": token})
+    return f"{base_url.rstrip('/')}{TRAINING_WEBHOOK_PATH}?{query}"
+
+
+WebhookRoute = Callable[[str, str, StepAddress, str], str]
+"""(base URL, provider, step, token) -> the URL the provider calls: one of the above."""

@@ -3,6 +3,7 @@ from actormaker.common.replicate.client import (
     ReplicateConnection,
     ReplicateModel,
     ReplicatePrediction,
+    ReplicateTrainer,
 )
 from actormaker.common.replicate.settings import ReplicateSettings
 
@@ -12,4 +13,5 @@ __all__ = (
     "ReplicateModel",
     "ReplicatePrediction",
     "ReplicateSettings",
+    "ReplicateTrainer",
 )

@@ -15,6 +15,7 @@ import httpx
 import replicate
 from replicate.exceptions import ReplicateError
 from replicate.prediction import Prediction
+from replicate.training import Training
 
 from actormaker.common.providers import (
     JobState,
@@ -48,9 +49,14 @@ class ReplicatePrediction:
     output: Any
     error: str | None
 
+    logs: str | None = None
+
     @classmethod
-    def of(cls, prediction: Prediction) -> Self:
-        return cls(prediction.id, prediction.status, prediction.output, prediction.error)
+    def of(cls, prediction: Prediction | Training) -> Self:
+        """A prediction's or a training's view (both have the same status vocabulary)."""
+        return cls(
+            prediction.id, prediction.status, prediction.output, prediction.error, prediction.logs
+        )
 
     @property
     def state(self) -> JobState:
@@ -81,6 +87,9 @@ class ReplicateConnection:
     def model(self, name: str) -> "ReplicateModel":
         return ReplicateModel(self.client, name)
 
+    def trainer(self, name: str, version: str, *, destination: str) -> "ReplicateTrainer":
+        return ReplicateTrainer(self.client, name, version, destination=destination)
+
     async def aclose(self) -> None:
         await self.transport.aclose()
 
@@ -108,19 +117,65 @@ class ReplicateModel:
 
     async def status(self, job_id: str) -> ReplicatePrediction:
         """The prediction now; ProviderJobForgotten once Replicate no longer has it."""
-        try:
-            with _mapped("get"):
-                prediction = await self._client.predictions.async_get(job_id)
-        except ProviderRejected as error:
-            if error.status_code == httpx.codes.NOT_FOUND:
-                raise ProviderJobForgotten(PROVIDER, job_id) from error
-            raise
+        with _looked_up(job_id, "get"):
+            prediction = await self._client.predictions.async_get(job_id)
         return ReplicatePrediction.of(prediction)
 
     async def cancel(self, job_id: str) -> None:
         with _mapped("cancel"):
             await self._client.predictions.async_cancel(job_id)
         log.info("replicate prediction cancelled", extra={"model": self.name, "id": job_id})
+
+
+class ReplicateTrainer:
+    """Trainings of one trainer version, each creating a version of `destination`."""
+
+    provider = PROVIDER
+
+    def __init__(
+        self, client: replicate.Client, name: str, version: str, *, destination: str
+    ) -> None:
+        self._client = client
+        self.name = name
+        self.version = version
+        self.destination = destination
+
+    async def submit(self, request: Mapping[str, Any], *, webhook: str | None = None) -> str:
+        """Create a training from `request["input"]`; its id."""
+        with _mapped("create training"):
+            training = await self._client.trainings.async_create(
+                model=self.name,
+                version=self.version,
+                input=dict(request["input"]),
+                destination=self.destination,
+                webhook=webhook,
+                webhook_events_filter=["completed"] if webhook else None,
+            )
+        log.info("replicate training created", extra={"model": self.name, "id": training.id})
+        return training.id
+
+    async def status(self, job_id: str) -> ReplicatePrediction:
+        """The training now; ProviderJobForgotten once Replicate no longer has it."""
+        with _looked_up(job_id, "get training"):
+            training = await self._client.trainings.async_get(job_id)
+        return ReplicatePrediction.of(training)
+
+    async def cancel(self, job_id: str) -> None:
+        with _mapped("cancel training"):
+            await self._client.trainings.async_cancel(job_id)
+        log.info("replicate training cancelled", extra={"model": self.name, "id": job_id})
+
+
+@contextlib.contextmanager
+def _looked_up(job_id: str, operation: str) -> Iterator[None]:
+    """`_mapped`, with a 404 meaning the provider has forgotten the job."""
+    try:
+        with _mapped(operation):
+            yield
+    except ProviderRejected as error:
+        if error.status_code == httpx.codes.NOT_FOUND:
+            raise ProviderJobForgotten(PROVIDER, job_id) from error
+        raise
 
 
 @contextlib.contextmanager

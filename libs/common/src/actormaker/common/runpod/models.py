@@ -55,9 +55,24 @@ class RunPodJob(BaseModel):
 
     @property
     def state(self) -> JobState:
-        """The status in the providers' shared vocabulary; anything unknown is running."""
+        """The status in the providers' shared vocabulary; anything unknown is running.
+
+        A handler that returns an error instead of raising ends COMPLETED with an output that
+        says it failed (TRAINING_NOTES 2.4): that is a failure, not a result.
+        """
         known = self.known_status
+        if known is RunPodStatus.COMPLETED and self.output_error() is not None:
+            return JobState.FAILED
         return _STATES.get(known, JobState.RUNNING) if known else JobState.RUNNING
+
+    def output_error(self) -> str | None:
+        """The error a COMPLETED job's output reports (`status: failed` or an `error`), if any."""
+        if not isinstance(self.output, dict):
+            return None
+        error = self.output.get("error")
+        if str(self.output.get("status", "")).lower() == "failed":
+            return str(error or "the handler reported failure without a message")
+        return str(error) if isinstance(error, str) and error else None
 
     @property
     def known_status(self) -> RunPodStatus | None:
@@ -84,7 +99,8 @@ class RunPodJob(BaseModel):
 
     def failure_message(self) -> str:
         """The error plus any `output.details` lines (worker-comfyui puts node errors there)."""
-        parts = [self.error_message() or f"job ended {self.status} without an error message"]
+        message = self.error_message() or self.output_error()
+        parts = [message or f"job ended {self.status} without an error message"]
         if isinstance(self.output, dict) and isinstance(self.output.get("details"), list):
             parts.extend(str(detail) for detail in self.output["details"])
         return "; ".join(parts)

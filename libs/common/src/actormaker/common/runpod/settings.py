@@ -11,3 +11,5 @@ class RunPodSettings(ProviderSettings):
 
     base_url: str = "https://api.runpod.ai/v2"
     img2img_endpoint_id: str = Field(default="img2img", min_length=1)
+    # The seed's MODEL_TRAINING_RUNPOD_ENDPOINT_ID: the FluxTrainer container's endpoint.
+    training_endpoint_id: str = Field(default="training", min_length=1)
