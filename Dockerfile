@@ -1,6 +1,6 @@
 # One production image for every service; the command picks the service:
 #   docker run actormaker:TAG actormaker.gateway | actormaker.img2img | actormaker.s3sync |
-#   actormaker.datagen
+#   actormaker.datagen | actormaker.training
 # It holds the gateway, the workers, actormaker-common and their locked third-party
 # dependencies, and nothing else: no emulators, moto, nats-server, pytest or ruff
 # (deploy/install-production.sh; tests/deploy/test_production_image.py checks the set).
@@ -26,6 +26,7 @@ COPY services/gateway/pyproject.toml services/gateway/
 COPY services/img2img/pyproject.toml services/img2img/
 COPY services/s3sync/pyproject.toml services/s3sync/
 COPY services/datagen/pyproject.toml services/datagen/
+COPY services/training/pyproject.toml services/training/
 COPY tools/devstack/pyproject.toml tools/devstack/
 COPY deploy/install-production.sh deploy/
 

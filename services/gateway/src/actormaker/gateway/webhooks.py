@@ -50,6 +50,15 @@ class WebhookInbox:
             outcome="accepted", detail="the worker will confirm with the provider"
         )
 
+    async def receive_for_step(
+        self, step_key: str, *, token: str, headers: Headers, body: bytes
+    ) -> WebhookReceipt:
+        """A webhook whose URL names the step but not the provider (the training route's)."""
+        address = StepAddress.from_key(step_key)
+        entry = await self.ledger.get(address) if address is not None else None
+        provider = (entry.record.provider or "").lower() if entry is not None else PROVIDERS[0]
+        return await self.receive(provider, step_key, token=token, headers=headers, body=body)
+
     async def _authentic_step(
         self, provider: str, step_key: str, token: str, headers: Headers, body: bytes
     ) -> StepRecord:

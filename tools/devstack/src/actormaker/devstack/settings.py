@@ -18,6 +18,7 @@ class DevstackSettings(BaseSettings):
     metrics_port: int = 14900  # the first worker's /healthz and /metrics; the next one's is +1
     asset_bucket: str = "story-boards-assets"
     workspace_bucket: str = "actormaker-workspace"
+    training_bucket: str = "actormaker-training"  # datasets for the trainer, and its LoRAs
     seed_demo: bool = True
     restart_delay_s: float = 2.0  # a service that dies is started again after this
     s3_snapshot_interval_s: float = 2.0  # the local S3 is mirrored to var/s3 this often

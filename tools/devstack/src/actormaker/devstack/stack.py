@@ -61,6 +61,7 @@ class LocalStack:
             "GATEWAY_PORT": str(self.settings.gateway_port),
             "S3SYNC_ALLOWED_BUCKETS": f'["{self.settings.asset_bucket}"]',
             "S3SYNC_ASSET_BUCKET": self.settings.asset_bucket,
+            "TRAINING_BUCKET": self.settings.training_bucket,
             **self._emulated_provider_env(),
         }
         return {key: value for key, value in env.items() if key not in os.environ}
@@ -179,7 +180,11 @@ class LocalStack:
         clients = s3_client_factory(
             endpoint_url=endpoint, region="us-east-1", access_key=LOCAL_KEY, secret_key=LOCAL_KEY
         )
-        buckets = [self.settings.workspace_bucket, self.settings.asset_bucket]
+        buckets = [
+            self.settings.workspace_bucket,
+            self.settings.asset_bucket,
+            self.settings.training_bucket,
+        ]
         async with clients() as s3:
             for bucket in buckets:
                 await s3.create_bucket(Bucket=bucket)

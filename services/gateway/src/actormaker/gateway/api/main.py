@@ -10,8 +10,10 @@ from actormaker.gateway.api.routes import (
     health,
     jobs,
     metrics,
+    selection_sets,
     style_datasets,
     styles,
+    training,
     training_data,
     webhooks,
 )
@@ -26,6 +28,11 @@ api_router.include_router(style_datasets.router)
 api_router.include_router(training_data.router)
 api_router.include_router(base_images.router)
 api_router.include_router(datagen.router)
+api_router.include_router(selection_sets.style_router)
+api_router.include_router(selection_sets.actor_router)
+api_router.include_router(training.router)
+api_router.include_router(training.style_router)
+api_router.include_router(training.actor_router)
 api_router.include_router(admin_keys.router, dependencies=[Depends(require_admin)])
 
 health_router = health.router
