@@ -4,6 +4,7 @@ Replicate training emulators (through the real clients) → S3 (moto over HTTP) 
 import asyncio
 import json
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from actormaker.common.replicate import ReplicateSettings
 from actormaker.common.runpod import RunPodSettings
 from actormaker.common.s3client import S3ClientFactory, s3_client_factory
 from actormaker.common.settings import CommonSettings
+from actormaker.common.storage import Storage
+from actormaker.common.style_files import StyleFolder
 from actormaker.devstack.processes import ManagedProcess
 from actormaker.emulators.replicate import RunningReplicate
 from actormaker.emulators.replicate_schemas import DEFAULT_WEBHOOK_SECRET
@@ -25,9 +28,11 @@ from actormaker.emulators.runpod import RunningRunPod
 from actormaker.training.settings import TrainingSettings
 from actormaker.training.worker import Providers, training_service
 from tests.conftest import REPLICATE_TEST_TOKEN, RUNPOD_TEST_KEY
-from tests.gateway.conftest import Database, Gateway, gateway_settings, running_gateway
+from tests.gateway.conftest import Database, Gateway, database, gateway_settings, running_gateway
 from tests.processes import in_process_worker, service_process, settings_env
-from tests.styles.builders import create_style, picture, unique, upload
+from tests.styles.builders import create_style, picture, unique
+
+__all__ = ["database", "make_stack", "stack"]
 
 S3_KEY = "testing"
 TRAINING_ENDPOINT = "training"
@@ -109,25 +114,47 @@ class Stack:
         empty = {"submitted": 0, "polled": 0, "cancelled": 0, "webhooks_sent": 0}
         return self.runpod.emulator.stats().get(TRAINING_ENDPOINT, empty)
 
-    async def style_with_training_images(self, count: int, **fields: Any) -> dict[str, Any]:
-        """A style whose `count` base images each have a training image and caption."""
-        style = await create_style(self.client, trigger_words="style inknoir", **fields)
-        for n in range(count):
-            filename = f"{unique('scene_')}.jpg"
-            answer = await upload(self.client, filename, picture(320, 320, seed=n))
-            assert answer.status_code == 201, answer.text
-        generated = await self.client.post(
-            f"/api/styles/{style['id']}/generate", json={"select": "missing"}
-        )
-        assert generated.status_code == 202, generated.text
-        await self.finished(generated.json()["job_id"])
-        return style
+    @property
+    def storage(self) -> Storage:
+        return self.gateway.services.storage
 
-    async def selection_set(self, owner: str, images: list[str] | None = None) -> int:
-        """A selection set of `owner` ("styles/1"), of every training image unless given."""
-        if images is None:
-            listing = (await self.client.get(f"/api/{owner}/training-images")).json()
-            images = [image["filename"] for image in listing["images"]]
+    async def style_with_training_images(
+        self, count: int, *, captions: list[str] | None = None, **fields: Any
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A style with `count` training images as img2img leaves them; it and their names."""
+        style = await create_style(self.client, trigger_words="style inknoir", **fields)
+        names = [
+            await self.add_training_image(style, n, caption=(captions or [None] * count)[n])
+            for n in range(count)
+        ]
+        return style, names
+
+    async def add_training_image(
+        self,
+        style: dict[str, Any],
+        seed: int,
+        *,
+        caption: str | None = None,
+        made_by: str = "img2img",
+    ) -> str:
+        """One training image, its caption and the record its maker writes; its file name."""
+        stem = unique("scene_")
+        files = StyleFolder(style["folder"]).training(stem)
+        record = (
+            {"runpod_job_id": f"rp-{seed}-e1", "job_id": str(uuid.uuid4()), "prompt": "a scene"}
+            if made_by == "img2img"
+            else {"grid_prediction_id": f"p{seed}", "source": "src.jpg", "job_id": "j"}
+        )
+        await self.storage.write(files.image, picture(320, 320, seed=seed))
+        await self.storage.write(files.record, json.dumps(record).encode())
+        text = (
+            caption if caption is not None else f"a lighthouse at dusk number {seed}, style inknoir"
+        )
+        await self.storage.write(files.caption, text.encode())
+        return files.image.rsplit("/", 1)[-1]
+
+    async def selection_set(self, owner: str, images: list[str]) -> int:
+        """A new selection set of `owner` ("styles/<id>") with these images; its number."""
         answer = await self.client.post(
             f"/api/{owner}/selection-sets", json={"name": "all", "images": images}
         )

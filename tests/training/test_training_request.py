@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from actormaker.common.runpod.models import RunPodJob
 from actormaker.common.providers import JobState
+from actormaker.common.runpod.models import RunPodJob
 from actormaker.common.schemas.training import DatasetFile, TrainingParameters, TrainLora
 from actormaker.training.runpod_trainer import (
     load_training_template,

@@ -19,6 +19,9 @@ def _runpod_app(args: argparse.Namespace) -> FastAPI:
         workers=args.workers,
         output_format=args.output_format,
         seed=args.seed,
+        training_s=args.training_seconds,
+        training_output_bucket=args.training_bucket,
+        s3_endpoint_url=args.s3_endpoint_url,
     )
     return create_runpod_app(config)
 
@@ -49,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="concurrent jobs (default: unlimited)"
     )
     runpod.add_argument("--output-format", choices=["list", "legacy"], default="list")
+    runpod.add_argument("--training-seconds", type=float, default=2.0, help="per training run")
+    runpod.add_argument("--training-bucket", default=None, help="where trained LoRAs go")
+    runpod.add_argument(
+        "--s3-endpoint-url", default=None, help="S3 for training data (keys: AWS_* variables)"
+    )
     runpod.set_defaults(build=_runpod_app)
     replicate = providers.add_parser("replicate", help="Replicate predictions (flux, topaz)")
     replicate.add_argument("--api-token", default=None, help="require 'Bearer TOKEN'")

@@ -22,6 +22,12 @@ from actormaker.emulators.comfy_worker import (
     render_output,
 )
 from actormaker.emulators.faults import Fault, draw_fault
+from actormaker.emulators.lora_trainer import (
+    TrainingStorage,
+    is_training_input,
+    read_training_input,
+    train,
+)
 from actormaker.emulators.runpod_schemas import JobPolicy, JobRequest, RunPodEmulatorConfig
 from actormaker.emulators.tally import Tally
 from actormaker.emulators.webhooks import Webhook, WebhookSender
@@ -269,6 +275,8 @@ class RunPodEmulator:
         self._webhooks.send(webhook, name=f"runpod-webhook-{job.id}")
 
     async def _work(self, job: EmulatedJob) -> dict[str, Any]:
+        if is_training_input(job.input):
+            return await self._train(job)
         comfy_job = await asyncio.to_thread(read_job_input, job.input)
         if job.fate is Fate.HANG:
             await asyncio.Event().wait()
@@ -282,6 +290,28 @@ class RunPodEmulator:
             output_format=self._config.output_format,
             image_format=self._config.image_format,
         )
+
+    async def _train(self, job: EmulatedJob) -> dict[str, Any]:
+        assert isinstance(job.input, dict)
+        run = read_training_input(job.input)
+        if job.fate is Fate.HANG:
+            await asyncio.Event().wait()
+        await asyncio.sleep(self._config.latency_s)
+        if job.fate is Fate.FAIL:
+            raise RuntimeError("CUDA out of memory (emulated failure)")
+
+        def report(progress: dict[str, Any]) -> None:
+            job.output = progress  # what progress_update shows in /status while IN_PROGRESS
+
+        config = self._config
+        storage = TrainingStorage(
+            endpoint_url=config.s3_endpoint_url,
+            access_key=config.s3_access_key_id,
+            secret_key=config.s3_secret_access_key,
+            region=config.s3_region,
+            output_bucket=config.training_output_bucket,
+        )
+        return await train(run, storage, seconds=config.training_s, report=report)
 
     @contextlib.asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:

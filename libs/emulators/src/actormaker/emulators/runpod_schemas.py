@@ -35,6 +35,14 @@ class RunPodEmulatorConfig(BaseModel):
     webhook_deliveries: int = Field(default=1, ge=0, le=5)  # 2 = every webhook sent twice
     webhook_delay_s: float = Field(default=0.0, ge=0.0)  # > 0: late webhooks
     webhook_retry_interval_s: float = Field(default=10.0, ge=0.0)  # RunPod: 2 retries, 10 s apart
+    # The training container (jobs whose input has training_data): how long a run takes, the
+    # S3 it downloads datasets from and writes LoRAs to (None: boto3's defaults).
+    training_s: float = Field(default=2.0, ge=0.0)
+    training_output_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str = "us-east-1"
 
 
 class JobPolicy(BaseModel):

@@ -134,9 +134,14 @@ class LocalStack:
             ("replicate", "REPLICATE_BASE_URL", self.settings.replicate_port),
             ("openai", "OPENAI_BASE_URL", self.settings.openai_port),
         ]
+        # The training container downloads datasets from, and writes LoRAs to, the local S3.
+        training = (
+            "--s3-endpoint-url", f"http://127.0.0.1:{self.settings.s3_port}",
+            "--training-bucket", self.settings.training_bucket,
+        )  # fmt: skip
         for provider, variable, port in emulated:
             if variable in env:
-                args = (provider, "--port", str(port))
+                args = (provider, "--port", str(port), *(training if provider == "runpod" else ()))
                 await self._start_module(provider, "actormaker.emulators", *args)
 
     def worker_metrics_ports(self) -> dict[str, int]:
