@@ -6,9 +6,7 @@ import pytest
 
 from actormaker.common.actor_files import training_key
 from tests.styles.builders import picture
-from tests.training.stack import Stack, database, make_stack, stack
-
-__all__ = ["database", "make_stack", "stack"]
+from tests.training.stack import Stack
 
 
 async def test_a_styles_sets_are_numbered_ordered_and_never_reuse_a_number(stack: Stack) -> None:

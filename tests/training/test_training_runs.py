@@ -5,10 +5,10 @@ from typing import Any
 
 from safetensors import safe_open
 
+from actormaker.common.actor_files import training_key
 from tests.faults.journeys import until
-from tests.training.stack import Stack, StackFactory, database, make_stack, stack
-
-__all__ = ["database", "make_stack", "stack"]
+from tests.styles.builders import picture
+from tests.training.stack import Stack, StackFactory
 
 
 async def start_style_run(
@@ -279,3 +279,53 @@ async def test_the_seeds_training_versions_file_imports_without_duplicates(stack
     chosen = await stack.client.post(f"/api/training/versions/{version['id']}/choose")
     assert chosen.status_code == 200
     assert chosen.json()["chosen"] is True
+
+
+async def test_a_training_worker_killed_mid_run_trains_nothing_twice(
+    make_stack: StackFactory,
+) -> None:
+    async with make_stack(worker=False, training_s=3) as stack:
+        _, started = await start_style_run(stack)
+        version_id = started["version"]["id"]
+        async with stack.worker_process("first") as first:
+            await until(lambda: _has_status(stack, version_id, "training"), within=30)
+            await until(lambda: stack.runpod_jobs()["submitted"] == 1, within=30)
+            await first.kill()
+        async with stack.worker_process("second"):
+            job = await stack.finished(started["job_id"], within=90)
+        assert job["status"] == "succeeded", job
+        assert (await stack.version(version_id))["status"] == "completed"
+        assert stack.runpod_jobs()["submitted"] == 1
+
+
+async def test_an_actor_trains_on_images_without_captions_under_its_own_name(
+    stack: Stack,
+) -> None:
+    actor_id, name = 920002, "0920002_test_actor"
+    imported = await stack.client.post(
+        "/api/actors/import", json=[{"id": actor_id, "name": name, "sex": "male"}]
+    )
+    assert imported.status_code == 200, imported.text
+    images = [f"{name}_{n}.png" for n in (1, 2, 3)]
+    for n, image in enumerate(images):
+        await stack.storage.write(training_key(name, image), picture(96, 96, fmt="PNG", seed=n))
+    set_id = await stack.selection_set(f"actors/{actor_id}", images)
+    started = await stack.start(actor_id=actor_id, selection_set_id=set_id, version_name="V1")
+    assert started.status_code == 202, started.text
+    job = await stack.finished(started.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    version = await stack.version(started.json()["version"]["id"])
+    assert version["id"] == f"actor_{actor_id}_v1"
+    assert version["config"]["class_tokens"] == name
+    assert runpod_request(stack)["training_config"]["mode"] == "custom-actors"
+    dataset = (
+        await stack.client.get(
+            f"/api/actors/{actor_id}/dataset-versions/{version['dataset_version_id']}"
+        )
+    ).json()
+    assert [image["caption"]["text"] for image in dataset["images"]] == [name] * 3
+    assert [image["file"] for image in dataset["images"]] == [
+        "img_0001.png",
+        "img_0002.png",
+        "img_0003.png",
+    ]
