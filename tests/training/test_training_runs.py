@@ -329,3 +329,38 @@ async def test_an_actor_trains_on_images_without_captions_under_its_own_name(
         "img_0002.png",
         "img_0003.png",
     ]
+
+
+async def test_replicate_trains_the_same_dataset_by_signed_webhook(
+    make_stack: StackFactory, tmp_path: Path
+) -> None:
+    async with make_stack(webhooks=True, poll_initial_s=60, poll_max_interval_s=60) as stack:
+        _, started = await start_style_run(
+            stack, backend="replicate", parameters={"network_dim": 4, "network_alpha": 4}
+        )
+        job = await stack.finished(started["job_id"], within=30)
+        assert job["status"] == "succeeded", job
+        version = await stack.version(started["version"]["id"])
+        assert version["backend"] == "replicate"
+        assert version["status"] == "completed"
+        (training,) = stack.replicate.emulator.trainings.runs.values()
+        assert training.input["trigger_word"] == "style inknoir"
+        assert training.input["steps"] == 120
+        assert training.input["autocaption"] is False
+        download = await stack.client.get(version["download_url"])
+        shapes = lora_tensors(download.content, tmp_path)
+        assert any(
+            name.endswith("lora_down.weight") and shape[0] == 4 for name, shape in shapes.items()
+        )
+        assert (
+            stack.replicate.emulator.stats()["ostris/flux-dev-lora-trainer"]["webhooks_sent"] >= 1
+        )
+
+
+async def test_a_replicate_training_that_fails_fails_its_version(stack: Stack) -> None:
+    stack.emulate_replicate(failure_rate=1.0)
+    _, started = await start_style_run(stack, backend="replicate")
+    await stack.finished(started["job_id"])
+    version = await stack.version(started["version"]["id"])
+    assert version["status"] == "failed"
+    assert "CUDA out of memory" in version["error"]

@@ -35,6 +35,12 @@ from actormaker.emulators.replicate_schemas import (
     ReplicateEmulatorConfig,
     VersionPredictionRequest,
 )
+from actormaker.emulators.replicate_trainings import (
+    TRAINER,
+    TRAINER_VERSION,
+    TrainerInput,
+    TrainingRequest,
+)
 from actormaker.emulators.serving import serve_in_background
 
 __all__ = [
@@ -161,12 +167,80 @@ async def list_predictions(
 ) -> dict[str, Any]:
     chosen, more = emulator.page(max(cursor, 0))
     size = emulator.config.page_size
-    listing = str(request.url_for("list_predictions"))
+    return _page(request, "list_predictions", cursor, size, more, [p.wire() for p in chosen])
+
+
+def _page(
+    request: Request, route: str, cursor: int, size: int, more: bool, results: list[Any]
+) -> dict[str, Any]:
+    """One page of a listing, with Replicate's `next` and `previous` cursors."""
+    listing = str(request.url_for(route))
     return {
         "next": f"{listing}?cursor={cursor + size}" if more else None,
         "previous": f"{listing}?cursor={max(cursor - size, 0)}" if cursor > 0 else None,
-        "results": [prediction.wire() for prediction in chosen],
+        "results": results,
     }
+
+
+@api.post(
+    "/models/{owner}/{name}/versions/{version_id}/trainings", status_code=201, dependencies=FAULTS
+)
+async def create_training(
+    owner: str,
+    name: str,
+    version_id: str,
+    body: TrainingRequest,
+    request: Request,
+    emulator: EmulatorDep,
+) -> dict[str, Any]:
+    if f"{owner}/{name}" != TRAINER or version_id != TRAINER_VERSION:
+        raise replicate_error(404, f"Model version {owner}/{name}:{version_id} not found.")
+    if body.destination.split("/")[0] != emulator.config.account:
+        raise replicate_error(
+            404,
+            f"The specified destination model {body.destination} does not exist, or it is not "
+            f"yours ({emulator.config.account})",
+        )
+    try:
+        checked = TrainerInput.model_validate(body.input)
+    except ValidationError as exc:
+        raise _invalid_input(exc.errors(), prefix=("input",)) from exc
+    api_base = str(request.base_url).rstrip("/")
+    return emulator.trainings.submit(body, checked, api_base=api_base).wire()
+
+
+@api.get("/trainings/{training_id}", dependencies=FAULTS)
+async def get_training(training_id: str, emulator: EmulatorDep) -> dict[str, Any]:
+    training = emulator.trainings.runs.get(training_id)
+    if training is None:
+        raise replicate_error(404, "Not found.", title="Not found")
+    emulator.note(TRAINER, "polled")
+    return training.wire()
+
+
+@api.post("/trainings/{training_id}/cancel")
+async def cancel_training(training_id: str, emulator: EmulatorDep) -> dict[str, Any]:
+    training = emulator.trainings.cancel(training_id)
+    if training is None:
+        raise replicate_error(404, "Not found.", title="Not found")
+    return training.wire()
+
+
+@api.get("/trainings", dependencies=FAULTS)
+async def list_trainings(
+    request: Request, emulator: EmulatorDep, cursor: int = 0
+) -> dict[str, Any]:
+    size = emulator.config.page_size
+    chosen, more = emulator.trainings.page(max(cursor, 0), size)
+    return _page(request, "list_trainings", cursor, size, more, [t.wire() for t in chosen])
+
+
+@files.get("/trainings/{training_id}/weights.tar")
+async def training_weights(training_id: str, emulator: EmulatorDep) -> Response:
+    training = emulator.trainings.runs.get(training_id)
+    if training is None or training.weights is None:
+        raise replicate_error(404, "Not found.", title="Not found")
+    return Response(training.weights, media_type="application/x-tar")
 
 
 @api.get("/webhooks/default/secret")

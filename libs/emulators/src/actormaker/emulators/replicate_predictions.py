@@ -2,10 +2,8 @@
 RNG; finished ones keep their data for `retention_s`, then only the record is left."""
 
 import asyncio
-import base64
 import json
 import random
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +20,8 @@ from actormaker.emulators.replicate_models import (
     render,
 )
 from actormaker.emulators.replicate_schemas import PredictionRequest, ReplicateEmulatorConfig
+from actormaker.emulators.replicate_trainings import Trainings
+from actormaker.emulators.replicate_wire import iso, new_id
 from actormaker.emulators.tally import Tally
 from actormaker.emulators.webhooks import (
     Webhook,
@@ -81,9 +81,9 @@ class EmulatedPrediction:
             "status": self.status,
             "source": "api",
             "data_removed": self.data_removed,
-            "created_at": _iso(self.created_at),
-            "started_at": _iso(self.started_at),
-            "completed_at": _iso(self.completed_at),
+            "created_at": iso(self.created_at),
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
             "deadline": None,
             "deployment": None,
             "metrics": self._metrics(),
@@ -114,6 +114,7 @@ class ReplicateEmulator:
         )
         self._http: httpx.AsyncClient | None = None
         self._config = config
+        self.trainings = Trainings(self)
         self.configure(config)
 
     @property
@@ -128,10 +129,12 @@ class ReplicateEmulator:
     async def reset(self) -> None:
         await self.close()
         self._predictions.clear()
+        self.trainings.clear()
         self._stats.clear()
         self.configure(self._config)
 
     async def close(self) -> None:
+        await self.trainings.close()
         tasks = [p.task for p in self._predictions.values() if p.task and not p.task.done()]
         for task in tasks:
             task.cancel()
@@ -156,6 +159,10 @@ class ReplicateEmulator:
             server_error_rate=config.server_error_rate,
         )
 
+    def doomed(self) -> bool:
+        """Whether the next prediction or training fails, at the configured failure rate."""
+        return self._rng.random() < self._config.failure_rate
+
     def submit(
         self,
         model: OfficialModel,
@@ -166,13 +173,13 @@ class ReplicateEmulator:
     ) -> EmulatedPrediction:
         self._sweep()
         prediction = EmulatedPrediction(
-            id=_prediction_id(),
+            id=new_id(),
             model=model,
             input=body.input,
             api_base=api_base,
             webhook=body.webhook,
             webhook_events=body.webhook_events_filter,
-            doomed=self._rng.random() < self._config.failure_rate,
+            doomed=self.doomed(),
             created_at=_now(),
         )
         self._predictions[prediction.id] = prediction
@@ -267,9 +274,13 @@ class ReplicateEmulator:
             self._send_webhook(prediction, prediction.webhook)
 
     def _send_webhook(self, prediction: EmulatedPrediction, url: str) -> None:
-        """POST the final prediction object, signed; every attempt has a fresh timestamp."""
+        self.send_signed(prediction.wire(), url, counted_for=prediction.model.name)
+
+    def send_signed(self, payload: dict[str, Any], url: str, *, counted_for: str) -> None:
+        """POST `payload` (a prediction or training object), signed; every attempt has a fresh
+        timestamp, and copies and delays are as configured."""
         config = self._config
-        body = json.dumps(prediction.wire()).encode()
+        body = json.dumps(payload).encode()
         webhook_id = new_webhook_id()
         webhook = Webhook(
             url=url,
@@ -278,9 +289,15 @@ class ReplicateEmulator:
             delay_s=config.webhook_delay_s,
             retry_interval_s=config.webhook_retry_interval_s,
             headers=lambda: standard_webhook_headers(config.webhook_secret, webhook_id, body),
-            on_attempt=lambda: self.note(prediction.model.name, "webhooks_sent"),
+            on_attempt=lambda: self.note(counted_for, "webhooks_sent"),
         )
-        self._webhooks.send(webhook, name=f"replicate-webhook-{prediction.id}")
+        self._webhooks.send(webhook, name=f"replicate-webhook-{payload['id']}")
+
+    async def fetch(self, url: str) -> httpx.Response:
+        """GET a URL an input names (a dataset zip, say), on the emulator's shared client."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=_FETCH_TIMEOUT_S)
+        return await self._http.get(url)
 
     def _apply_retention(self, prediction: EmulatedPrediction, now: datetime) -> None:
         completed = prediction.completed_at
@@ -301,14 +318,5 @@ class ReplicateEmulator:
             self._apply_retention(prediction, now)
 
 
-def _prediction_id() -> str:
-    """26 lowercase base32 characters, like Replicate's ids."""
-    return base64.b32encode(uuid.uuid4().bytes).decode().lower()[:26]
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z") if moment else None

@@ -37,6 +37,9 @@ class ReplicateEmulatorConfig(BaseModel):
     webhook_deliveries: int = Field(default=1, ge=0, le=5)  # 2 = every webhook sent twice
     webhook_delay_s: float = Field(default=0.0, ge=0.0)  # > 0: late webhooks
     webhook_retry_interval_s: float = Field(default=1.0, ge=0.0)
+    # Trainings: the account that owns the destination models, and how long a run takes.
+    account: str = Field(default="actormaker", pattern=r"^[a-z0-9_.-]+$")
+    training_s: float = Field(default=2.0, ge=0.0)
 
     def latency_of(self, model: str) -> float:
         return self.model_latency_s.get(model, self.latency_s)
