@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from actormaker.common.errors import NotFound
 from actormaker.gateway.actors.catalog import load_actor
 from actormaker.gateway.deps import BusDep, IdempotencyKey, SessionDep, StorageDep
 from actormaker.gateway.errors import Conflict
@@ -103,7 +104,9 @@ async def download_lora(version_id: str, session: SessionDep, storage: StorageDe
     items = await items_of(session, [version])
     public = present(version, items.get(version.id))
     if public.status != "completed" or version.lora_key is None:
-        raise Conflict(f"version {version_id} is {public.status}: it has no LoRA yet")
+        raise NotFound(
+            f"LoRA of version {version_id} ({public.status})", f"{version_id}.safetensors"
+        )
     data = await storage.read(version.lora_key)
     filename = version.lora_key.rsplit("/", 1)[-1]
     return Response(
