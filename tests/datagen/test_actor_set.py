@@ -7,6 +7,7 @@ import pytest
 from actormaker.common.actor_files import training_key
 from tests.datagen.conftest import KONTEXT, Stack, StackFactory, image_size
 from tests.faults.journeys import until
+from tests.ledger_probe import every_submit_confirmed
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -133,6 +134,11 @@ async def test_a_sigkilled_worker_costs_no_second_prediction(make_stack: StackFa
         job_id = await start(stack, actor_id)
         async with stack.worker_process("first") as first:
             await until(lambda: stack.predictions(KONTEXT)["submitted"] >= 6)
+            await until(
+                lambda: every_submit_confirmed(
+                    stack.common, stack.predictions(KONTEXT)["submitted"]
+                )
+            )
             await first.kill()
         async with stack.worker_process("second"):
             job = await stack.finished(job_id, within=90)

@@ -10,6 +10,7 @@ from actormaker.common.storage import join_key
 from actormaker.common.style_files import StyleFolder
 from tests.datagen.conftest import KONTEXT, UPSCALE, Stack, StackFactory, image_size
 from tests.faults.journeys import until
+from tests.ledger_probe import every_submit_confirmed
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -224,6 +225,13 @@ async def test_a_sigkilled_worker_resumes_without_paying_twice(make_stack: Stack
         job_id = await start(stack, style["id"], base_image=source, target_count=9)
         async with stack.worker_process("first") as first:
             await until(lambda: stack.predictions(UPSCALE)["submitted"] >= 3, within=60)
+            await until(
+                lambda: every_submit_confirmed(
+                    stack.common,
+                    stack.predictions(KONTEXT)["submitted"]
+                    + stack.predictions(UPSCALE)["submitted"],
+                )
+            )
             await first.kill()
         async with stack.worker_process("second"):
             job = await stack.finished(job_id, within=90)

@@ -7,6 +7,7 @@ from safetensors import safe_open
 
 from actormaker.common.actor_files import training_key
 from tests.faults.journeys import until
+from tests.ledger_probe import every_submit_confirmed
 from tests.styles.builders import picture
 from tests.training.stack import Stack, StackFactory
 
@@ -195,6 +196,7 @@ async def test_a_cancel_reaches_runpod_and_the_version_says_cancelled(
         _, started = await start_style_run(stack)
         version_id = started["version"]["id"]
         await until(lambda: _has_status(stack, version_id, "training"), within=20)
+        await until(lambda: stack.runpod_jobs()["submitted"] == 1, within=20)
         answer = await stack.client.post(f"/api/training/versions/{version_id}/cancel")
         assert answer.status_code == 202, answer.text
         await stack.finished(started["job_id"])
@@ -219,7 +221,7 @@ async def test_a_run_that_fails_on_runpod_fails_its_version_with_the_reason(
     assert version["download_url"] is None
     assert (
         await stack.client.get(f"/api/training/versions/{version['id']}/lora")
-    ).status_code == 409
+    ).status_code == 404
 
 
 async def test_a_job_id_with_a_retry_suffix_is_polled_whole(stack: Stack) -> None:
@@ -267,7 +269,7 @@ async def test_the_seeds_training_versions_file_imports_without_duplicates(stack
     url = f"/api/styles/{style['id']}/training-versions"
     first = await stack.client.post(url, json={"versions": [record]})
     assert first.json() == {"created": ["abc123-e1"], "updated": []}
-    again = await stack.client.post(url, json={"versions": [record | {"name": "V7b"}]})
+    again = await stack.client.post(url, json=record | {"name": "V7b"})  # one, as the UI saved
     assert again.json() == {"created": [], "updated": ["abc123-e1"]}
     (version,) = (await stack.client.get(url)).json()["versions"]
     assert version["name"] == "V7b"
@@ -290,6 +292,7 @@ async def test_a_training_worker_killed_mid_run_trains_nothing_twice(
         async with stack.worker_process("first") as first:
             await until(lambda: _has_status(stack, version_id, "training"), within=30)
             await until(lambda: stack.runpod_jobs()["submitted"] == 1, within=30)
+            await until(lambda: every_submit_confirmed(stack.common, 1))
             await first.kill()
         async with stack.worker_process("second"):
             job = await stack.finished(started["job_id"], within=90)

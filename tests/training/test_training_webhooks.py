@@ -40,6 +40,7 @@ async def test_a_webhook_body_is_never_believed_only_the_provider_is(
         _, started = await start_style_run(stack)
         version_id = started["version"]["id"]
         await until(lambda: _training(stack, version_id), within=20)
+        await until(lambda: stack.runpod_jobs()["submitted"] == 1, within=20)
         url = local_path(webhook_of(stack))
         # The seed's flat success body, with the right token, while RunPod still trains.
         forged = {

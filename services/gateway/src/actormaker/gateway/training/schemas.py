@@ -91,7 +91,7 @@ class SeedVersion(BaseModel):
 
 
 class SeedVersions(BaseModel):
-    """`POST .../training-versions`: one version (the seed's UI saved them one by one) or all."""
+    """The seed's whole training_versions.json."""
 
     model_config = ConfigDict(extra="forbid")
 

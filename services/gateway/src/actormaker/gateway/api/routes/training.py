@@ -21,6 +21,7 @@ from actormaker.gateway.training.datasets import load_dataset
 from actormaker.gateway.training.manifests import diff as dataset_diff
 from actormaker.gateway.training.schemas import (
     ImportedVersions,
+    SeedVersion,
     SeedVersions,
     StartTraining,
     TrainingStarted,
@@ -130,10 +131,14 @@ def owner_routes(prefix: str, owner_of: Callable[..., Owner]) -> APIRouter:
 
     @routes.post("/training-versions")
     async def save_versions(
-        owner: OwnerDep, body: SeedVersions, session: SessionDep
+        owner: OwnerDep, body: SeedVersions | SeedVersion, session: SessionDep
     ) -> ImportedVersions:
-        """Import the seed's training_versions.json; an id already here is updated, not doubled."""
-        return await import_versions(session, owner, body.versions)
+        """Save versions as the seed's UI did: one record, or its whole training_versions.json.
+
+        An id already here is updated (name, description, isGood), never doubled.
+        """
+        records = body.versions if isinstance(body, SeedVersions) else [body]
+        return await import_versions(session, owner, records)
 
     @routes.get("/dataset-versions/{dataset_id}")
     async def dataset_version(owner: OwnerDep, dataset_id: str, session: SessionDep) -> dict:
