@@ -28,6 +28,7 @@ COPY services/s3sync/pyproject.toml services/s3sync/
 COPY services/datagen/pyproject.toml services/datagen/
 COPY services/training/pyproject.toml services/training/
 COPY tools/devstack/pyproject.toml tools/devstack/
+COPY tools/cli/pyproject.toml tools/cli/
 COPY deploy/install-production.sh deploy/
 
 FROM build-base AS build

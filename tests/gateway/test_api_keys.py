@@ -288,3 +288,21 @@ async def command(env: dict[str, str], *args: str) -> CommandRun:
     run = CommandRun(process.returncode, stdout.decode(), stderr.decode())
     assert run.returncode == 0, run
     return run
+
+
+async def test_event_streams_alone_take_the_key_in_the_query(
+    settings: CommonSettings, database: Database
+) -> None:
+    # EventSource cannot send headers: the console passes the key as access_token (ADR 0012).
+    async with secured_gateway(settings, database) as gateway:
+        client = gateway.client
+        token = {"access_token": BOOTSTRAP_KEY}
+        async with client.stream("GET", "/api/events", params=token) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+        refused = await client.get("/api/events", params={"access_token": "wrong"})
+        assert refused.status_code == 401
+        elsewhere = await client.get("/api/jobs", params=token)
+        assert elsewhere.status_code == 401, "only the event streams read the query"
+        writes = await client.post(f"/api/jobs/{uuid4()}/cancel", params=token)
+        assert writes.status_code == 401

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings
 from actormaker.common.bus import Bus, CancelHook, DeliveryPolicy, Handler, Worker
 from actormaker.common.logs import configure_logging
 from actormaker.common.probe import Probe
+from actormaker.common.providers import PollPolicy
 from actormaker.common.schemas import Command
 from actormaker.common.settings import CommonSettings, prefixed_config
 from actormaker.common.tracing import configure_tracing, shutdown_tracing
@@ -43,6 +44,32 @@ class WorkerSettings(BaseSettings):
     def delivery_policy(self) -> DeliveryPolicy:
         return DeliveryPolicy(
             ack_wait=self.ack_wait_s, max_deliver=self.max_deliver, backoff=self.retry_backoff_s
+        )
+
+
+class ProviderWorkerSettings(WorkerSettings):
+    """A worker whose items wait on provider jobs: how it polls them, and how long it waits.
+
+    Each service names its own overall wait (`IMG2IMG_JOB_TIMEOUT_S`, ...) in
+    `provider_timeout_s`, the word its users know for the provider's unit of work.
+    """
+
+    poll_initial_s: float = Field(default=1.0, gt=0)
+    poll_max_interval_s: float = Field(default=5.0, gt=0)
+    not_found_grace_s: float = Field(default=10.0, ge=0)
+    submit_grace_s: float = Field(default=20.0, ge=0)
+
+    @property
+    def provider_timeout_s(self) -> float:
+        raise NotImplementedError(f"{type(self).__name__} names its provider timeout")
+
+    def poll_policy(self) -> PollPolicy:
+        return PollPolicy(
+            initial=self.poll_initial_s,
+            max_interval=self.poll_max_interval_s,
+            timeout=self.provider_timeout_s,
+            not_found_grace=self.not_found_grace_s,
+            submit_grace=self.submit_grace_s,
         )
 
 

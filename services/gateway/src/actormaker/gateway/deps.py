@@ -1,11 +1,12 @@
 """Request dependencies, each written once as an Annotated alias."""
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -94,7 +95,24 @@ JobDep = Annotated[Job, Depends(get_job)]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
 ]
-LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
+
+
+def last_event_id(
+    header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+    query: Annotated[
+        str | None,
+        Query(
+            alias="last_event_id",
+            max_length=32,
+            description="the Last-Event-ID header, for a client that cannot send it",
+        ),
+    ] = None,
+) -> str | None:
+    """Where to resume an event stream: the header, or the query a new EventSource can carry."""
+    return header if header is not None else query
+
+
+LastEventId = Annotated[str | None, Depends(last_event_id)]
 
 
 def prefers_async(
@@ -124,10 +142,19 @@ _bearer = HTTPBearer(
 )
 
 
+# EventSource cannot send headers: the event streams alone take the key in the query (ADR 0012).
+_STREAMS = re.compile(r"^/api/(events|jobs/[^/]+/events)$")
+
+
 def bearer_key(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str | None:
-    return credentials.credentials.strip() if credentials else None
+    if credentials:
+        return credentials.credentials.strip()
+    if request.method == "GET" and _STREAMS.match(request.url.path):
+        return request.query_params.get("access_token")
+    return None
 
 
 BearerKey = Annotated[str | None, Depends(bearer_key)]

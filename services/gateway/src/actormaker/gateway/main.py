@@ -15,6 +15,7 @@ from actormaker.gateway import migrations
 from actormaker.gateway.access.gate import ApiKeyGate
 from actormaker.gateway.api.main import api_router, health_router, metrics_router, open_router
 from actormaker.gateway.api.openapi import document_errors
+from actormaker.gateway.console import mount_console
 from actormaker.gateway.cors import allow_origins
 from actormaker.gateway.db import create_engine, session_factory
 from actormaker.gateway.deadletters import create_dead_letter_watcher
@@ -106,5 +107,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(api_router)
     app.include_router(open_router)
+    mount_console(app)
     document_errors(app)
     return app

@@ -50,7 +50,9 @@ def create_projector(bus: Bus, sessions: async_sessionmaker[AsyncSession]) -> Ba
         filter_subject=ALL_EVENTS,
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=60,
+        # A batch is a few row updates: 10 s is ample, and it is how long the events a killed
+        # replica had pulled wait before another replica, or its restart, projects them.
+        ack_wait=10,
         max_ack_pending=10_000,
     )
     return BatchConsumer(bus.js, stream=EVENTS_STREAM, config=config, handle=project)

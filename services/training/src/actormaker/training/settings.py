@@ -2,12 +2,11 @@
 
 from pydantic import Field
 
-from actormaker.common.providers import PollPolicy
-from actormaker.common.service import WorkerSettings
+from actormaker.common.service import ProviderWorkerSettings
 from actormaker.common.settings import prefixed_config
 
 
-class TrainingSettings(WorkerSettings):
+class TrainingSettings(ProviderWorkerSettings):
     model_config = prefixed_config("TRAINING_")
 
     # Runs at once per replica: each mostly waits on a GPU somewhere else.
@@ -26,8 +25,6 @@ class TrainingSettings(WorkerSettings):
     poll_initial_s: float = Field(default=2.0, gt=0)
     poll_max_interval_s: float = Field(default=30.0, gt=0)
     run_timeout_s: float = Field(default=5 * 3600.0, gt=0)
-    not_found_grace_s: float = Field(default=10.0, ge=0)
-    submit_grace_s: float = Field(default=20.0, ge=0)
     # Replicate: the trainer, and the model (yours, existing) that receives each version.
     replicate_trainer: str = "ostris/flux-dev-lora-trainer"
     replicate_trainer_version: str = Field(
@@ -42,11 +39,6 @@ class TrainingSettings(WorkerSettings):
     lora_max_bytes: int = Field(default=2 * 1024**3, gt=0)
     download_timeout_s: float = Field(default=600.0, gt=0)
 
-    def poll_policy(self) -> PollPolicy:
-        return PollPolicy(
-            initial=self.poll_initial_s,
-            max_interval=self.poll_max_interval_s,
-            timeout=self.run_timeout_s,
-            not_found_grace=self.not_found_grace_s,
-            submit_grace=self.submit_grace_s,
-        )
+    @property
+    def provider_timeout_s(self) -> float:
+        return self.run_timeout_s

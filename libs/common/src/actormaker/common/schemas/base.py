@@ -70,11 +70,20 @@ class Command(Message):
         super().__pydantic_init_subclass__(**kwargs)
         if "SERVICE" in cls.__dict__ or "ACTION" in cls.__dict__:
             cls.SCHEMA = f"{cls.SERVICE}.{cls.ACTION}/{cls.VERSION}"
+            _COMMANDS[cls.SCHEMA] = cls
+
+    @staticmethod
+    def by_schema(schema: str) -> "type[Command]":
+        """The command class of a stored command's `schema` (KeyError for one never defined)."""
+        return _COMMANDS[schema]
 
     @classmethod
     def subject(cls) -> str:
         """The subject this command is published on."""
         return command_subject(cls.SCHEMA)
+
+
+_COMMANDS: dict[str, type[Command]] = {}
 
 
 def command_subject(schema: str) -> str:

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from actormaker.common.schemas.training import Backend, TrainingParameters
+from actormaker.gateway.actors.schemas import ActorId
 
 VersionStatus = Literal["pending", "training", "completed", "failed", "cancelled"]
 
@@ -17,7 +18,7 @@ class StartTraining(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     style_id: str | None = Field(default=None, min_length=1, max_length=64)
-    actor_id: int | None = Field(default=None, ge=0)
+    actor_id: ActorId | None = None
     selection_set_id: int = Field(ge=1)
     version_name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f/\\]+$")
     description: str | None = Field(default=None, max_length=2000)
@@ -30,6 +31,11 @@ class StartTraining(BaseModel):
         if (self.style_id is None) == (self.actor_id is None):
             raise ValueError("give exactly one of style_id and actor_id")
         return self
+
+
+class RecommendedParameters(BaseModel):
+    defaults: dict[str, Any]
+    json_schema: dict[str, Any]
 
 
 class TrainingVersionPublic(BaseModel):

@@ -16,7 +16,9 @@ from actormaker.gateway.deps import (
 from actormaker.gateway.event_streams import counted, job_event_stream, parse_last_event_id
 from actormaker.gateway.jobs import cancel_job, list_jobs, load_items
 from actormaker.gateway.presenters import job_accepted, job_public, job_summary
+from actormaker.gateway.retries import retry_job
 from actormaker.gateway.schemas import JobAccepted, JobPublic, JobsPage
+from actormaker.gateway.training.starts import TRAINING_JOB
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -43,6 +45,16 @@ async def job(job: JobDep, session: SessionDep) -> JobPublic:
 @router.post("/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
 async def cancel(job_id: UUID, session: SessionDep, bus: BusDep) -> JobAccepted:
     return job_accepted(await cancel_job(session, bus, job_id))
+
+
+# A training version belongs to the one run it started: a new version is a new start.
+_NOT_RETRIED = {TRAINING_JOB: "start a new training version instead"}
+
+
+@router.post("/{job_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+async def retry(job_id: UUID, session: SessionDep, bus: BusDep) -> JobAccepted:
+    """A new job for the failed and cancelled items of a finished job (409 when none)."""
+    return job_accepted(await retry_job(session, bus, job_id, refused_kinds=_NOT_RETRIED))
 
 
 @router.get("/{job_id}/events", response_class=EventSourceResponse)

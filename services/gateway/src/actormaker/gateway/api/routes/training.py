@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from actormaker.common.errors import NotFound
+from actormaker.common.schemas.training import TrainingParameters
 from actormaker.gateway.actors.catalog import load_actor
 from actormaker.gateway.deps import BusDep, IdempotencyKey, SessionDep, StorageDep
 from actormaker.gateway.errors import Conflict
@@ -21,6 +22,7 @@ from actormaker.gateway.training.datasets import load_dataset
 from actormaker.gateway.training.manifests import diff as dataset_diff
 from actormaker.gateway.training.schemas import (
     ImportedVersions,
+    RecommendedParameters,
     SeedVersion,
     SeedVersions,
     StartTraining,
@@ -45,6 +47,15 @@ async def _owner_of(session: SessionDep, body: StartTraining) -> Owner:
     if body.style_id is not None:
         return style_owner(await load_style(session, body.style_id))
     return actor_owner(await load_actor(session, body.actor_id))
+
+
+@router.get("/training/parameters")
+def training_parameters() -> RecommendedParameters:
+    """The recommended hyperparameters (what a start uses for any left out) and their bounds."""
+    return RecommendedParameters(
+        defaults=TrainingParameters().model_dump(mode="json"),
+        json_schema=TrainingParameters.model_json_schema(),
+    )
 
 
 @router.post("/training/start", status_code=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,1 @@
+"""`actormaker`: the command line for the gateway's public API."""
