@@ -24,7 +24,10 @@ async def run() -> int:
         say(f"cannot start: {error}")
         await stack.stop()
         return 1
-    say(f"ready: API on http://127.0.0.1:{stack.settings.gateway_port} (Ctrl-C stops everything)")
+    say(
+        f"ready: console and API on http://127.0.0.1:{stack.settings.gateway_port} "
+        "(Ctrl-C stops everything)"
+    )
     exited = asyncio.create_task(stack.wait())
     interrupted = asyncio.create_task(stopping.wait())
     await asyncio.wait([exited, interrupted], return_when=asyncio.FIRST_COMPLETED)
