@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from httpx_sse import ServerSentEvent
 
+from tests.faults.journeys import until
 from tests.img2img.conftest import Stack, StackFactory
 from tests.img2img.helpers import SCENES, Finished, follow, new_dataset, training_images
+from tests.ledger_probe import every_submit_confirmed
 
 
 async def provider_reached(stack: Stack, condition: Callable[[dict[str, int]], bool]) -> None:
@@ -102,6 +104,7 @@ async def test_a_cancel_while_no_worker_runs_still_cancels_the_runpod_jobs(
         _, (job_id, *images) = await start_batch(stack, 2)
         async with stack.worker():
             await provider_reached(stack, lambda stats: stats["submitted"] == len(images))
+            await until(lambda: every_submit_confirmed(stack.common, len(images)))
         cancel = await stack.client.post(f"/api/jobs/{job_id}/cancel")
         assert cancel.status_code == 202
 

@@ -98,12 +98,11 @@ IdempotencyKey = Annotated[
 
 
 def last_event_id(
-    header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+    header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     query: Annotated[
         str | None,
         Query(
             alias="last_event_id",
-            max_length=32,
             description="the Last-Event-ID header, for a client that cannot send it",
         ),
     ] = None,

@@ -25,22 +25,28 @@ class JobFollower:
 
     def run(self, *, show: bool) -> dict[str, Any]:
         """Follow until job.finished, then answer the job as the API reports it."""
-        total = self.gateway.call("GET", f"/api/jobs/{self.job_id}")["counts"]["total"]
+        total = self._patiently(self._job)["counts"]["total"]
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(
             *columns, TimeElapsedColumn(), console=self.console, disable=not show, transient=False
         ) as progress:
             task = progress.add_task(f"job {self.job_id[:8]}", total=total or None)
             self._follow(lambda: progress.update(task, completed=len(self.done)))
+        return self._patiently(self._job)
+
+    def _job(self) -> Any:
         return self.gateway.call("GET", f"/api/jobs/{self.job_id}")
 
     def _follow(self, advance: Any) -> None:
+        while not self._patiently(lambda: self._read(advance)):
+            time.sleep(self.reconnect_s)  # the stream ended before the job did: reconnect
+
+    def _patiently(self, call: Any) -> Any:
+        """`call()`, again and again while the gateway is away or restarting."""
         broken_since: float | None = None
         while True:
             try:
-                if self._read(advance):
-                    return
-                broken_since = None
+                return call()
             except Unreachable:
                 broken_since = broken_since or time.monotonic()
                 if time.monotonic() - broken_since > self.give_up_after_s:
